@@ -1,0 +1,154 @@
+/*
+ * The execution layer shared by all ISAs: the vCPU base structure, the TB
+ * cache, the per-vCPU run loop and the memory access slow paths.
+ *
+ * An ISA embeds struct cpu first in its own state and provides two tables:
+ * struct cpu_ops (the machine's view: reset, run, irq lines, registers,
+ * snapshots) and struct exec_isa (the engine's view: translation, page
+ * walks, exceptions, interrupts).
+ *
+ * Exceptions are values: a helper or slow path that faults fills cpu->fault
+ * and sets fault.pending; the back end then abandons the TB, rewinds the
+ * instruction count to the faulting instruction and calls
+ * isa->take_fault(cpu, pc_of_that_instruction).
+ */
+#ifndef EMU_EXEC_EXEC_H
+#define EMU_EXEC_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exec/ir.h"
+#include "mmu/tlb.h"
+
+struct machine;
+struct snap;
+struct cpu;
+struct tb;
+
+struct cpu_ops {
+    void     (*reset)(struct cpu *);
+    /* Runs until cpu->cycles >= until_cycle or the machine must act. Returns cycles. */
+    uint64_t (*run)(struct cpu *, uint64_t until_cycle);
+    void     (*set_irq)(struct cpu *, unsigned line, bool level);
+    int      (*get_reg)(struct cpu *, uint64_t id, void *val);  /* -EINVAL on a bad id */
+    int      (*set_reg)(struct cpu *, uint64_t id, const void *val);
+    int      (*save)(struct cpu *, struct snap *);
+    int      (*load)(struct cpu *, struct snap *);
+    void     (*destroy)(struct cpu *);
+};
+
+/* The result of a page walk, installed in the soft TLB by the engine. */
+struct tlb_fill {
+    uint64_t phys;          /* guest physical address of the access */
+    uint64_t page_size;     /* size of the mapping (>= 4 KiB, a power of two) */
+    bool allow[3];          /* may the entry also serve read / write / exec at this mmu_idx? */
+};
+
+struct exec_isa {
+    const char *name;
+    unsigned pc_slot;       /* IR slot holding the guest pc */
+    /* Translation-relevant mode bits; part of the TB key. */
+    uint32_t (*tb_flags)(struct cpu *);
+    /* The mmu_idx used for instruction fetch under these flags. */
+    unsigned (*fetch_mmu_idx)(struct cpu *, uint32_t flags);
+    /* Emits the IR of one TB at pc into b. Returns 0, or -1 when not even
+     * the first instruction could be fetched (cpu->fault is then set). */
+    int (*translate)(struct cpu *, struct ir_builder *b, uint64_t pc, uint32_t flags);
+    /* Page walk for va. Returns 0 and fills *out, or -1 with cpu->fault set
+     * to the ISA's fault for that access. */
+    int (*tlb_fill)(struct cpu *, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out);
+    /* A physical access went nowhere (no region, or a ROM write): set cpu->fault. */
+    void (*bus_fault)(struct cpu *, uint64_t va, enum tlb_access acc);
+    /* Delivers cpu->fault as an exception taken at pc. */
+    void (*take_fault)(struct cpu *, uint64_t pc);
+    /* At a TB boundary: takes a pending enabled interrupt (adjusting the
+     * pc) and leaves cpu->halted false when one is pending. */
+    void (*check_irq)(struct cpu *);
+};
+
+struct cpu_fault {
+    bool pending;
+    uint32_t code;          /* ISA-defined cause */
+    uint64_t tval, tval2;   /* ISA-defined extra values */
+};
+
+#define EXEC_JMP_CACHE_BITS 12
+
+struct cpu {
+    uint64_t r[IR_NSLOTS];          /* IR slots: ISA globals, then temps */
+    const struct cpu_ops *ops;
+    const struct exec_isa *isa;
+    struct machine *m;
+    unsigned index;
+    uint64_t cycles;                /* modelled cycles of this vCPU */
+    uint64_t insns;                 /* retired instructions */
+    uint64_t until;                 /* current budget end */
+    bool exit_request;              /* leave the TB loop at the next boundary */
+    bool irq_check;                 /* interrupt state changed: call isa->check_irq */
+    bool halted;                    /* waiting for an interrupt (WFI) */
+    struct cpu_fault fault;
+    struct tlb tlb;
+    struct tb *jmp_cache[1u << EXEC_JMP_CACHE_BITS];   /* by virtual pc; flushed with the TLB */
+    /* Statistics. */
+    uint64_t stat_tbs_translated;
+    uint64_t stat_exceptions;
+    uint64_t stat_interrupts;
+    uint64_t stat_wfi_cycles;
+    uint64_t stat_class[OPC_COUNT];
+};
+
+/* Initialises the base part; the ISA sets ops, isa and its own state. */
+void cpu_base_init(struct cpu *cpu, struct machine *m, unsigned index);
+
+/* The shared run loop; ISAs use it as their cpu_ops.run. */
+uint64_t exec_run(struct cpu *cpu, uint64_t until);
+
+/* Both the soft TLB and the jump cache; call on every translation change. */
+void exec_flush_tlb(struct cpu *cpu);
+void exec_flush_tlb_mmu(struct cpu *cpu, unsigned mmu_idx);
+void exec_flush_tlb_page(struct cpu *cpu, uint64_t va);
+
+/* Drops all translated code (FENCE.I when a TB could be stale, cache full). */
+void exec_flush_code(struct machine *m);
+/* Invalidates translated code overlapping guest physical [addr, addr+len). */
+void exec_invalidate_phys(struct machine *m, uint64_t addr, uint64_t len);
+
+/*
+ * Memory accesses from helpers and front ends. Each returns 0, or -1 with
+ * cpu->fault set (page fault, access fault). Misaligned accesses are
+ * carried out bytewise; the ISA decides before calling whether they trap.
+ */
+int exec_load(struct cpu *cpu, uint64_t va, unsigned memop, unsigned mmu_idx, uint64_t *val)
+    __attribute__((warn_unused_result));
+int exec_store(struct cpu *cpu, uint64_t va, unsigned memop, unsigned mmu_idx, uint64_t val)
+    __attribute__((warn_unused_result));
+/* Host pointer to a naturally aligned RAM location for a read-modify-write
+ * (atomics): translated for write, code on the page invalidated. Returns
+ * NULL with cpu->fault set; MMIO gets an access fault via isa->bus_fault. */
+void *exec_rmw_ptr(struct cpu *cpu, uint64_t va, unsigned size, unsigned mmu_idx)
+    __attribute__((warn_unused_result));
+/* Translates va for acc without touching memory (e.g. cache-block ops). */
+int exec_translate(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, uint64_t *phys)
+    __attribute__((warn_unused_result));
+/* Fetches a 16-bit parcel of code for the translator. */
+int exec_fetch16(struct cpu *cpu, uint64_t va, unsigned mmu_idx, uint16_t *val)
+    __attribute__((warn_unused_result));
+
+/* Raises a fault on behalf of an ISA (helpers use their ISA's wrapper). */
+static inline void cpu_fault_set(struct cpu *cpu, uint32_t code, uint64_t tval, uint64_t tval2)
+{
+    cpu->fault.pending = true;
+    cpu->fault.code = code;
+    cpu->fault.tval = tval;
+    cpu->fault.tval2 = tval2;
+}
+
+/* Asks the vCPU to leave its TB loop at the next boundary (interrupt
+ * state changed, the machine must act). */
+static inline void cpu_kick(struct cpu *cpu)
+{
+    cpu->exit_request = true;
+}
+
+#endif
