@@ -1,0 +1,7 @@
+/*
+ * emu: command line -> machine config -> run.
+ */
+int main(void)
+{
+    return 0;
+}
