@@ -1,0 +1,59 @@
+/*
+ * The command line, QEMU style, parsed into a struct machine_config plus
+ * the few settings that belong to the front door rather than the machine
+ * (console backend, stats file).
+ *
+ *   struct options o;
+ *   struct emu_err err;
+ *   if (options_parse(&o, argc, argv, &err) < 0) {
+ *       fprintf(stderr, "emu: %s\n", err.msg);
+ *       return 2;
+ *   }
+ *   if (o.help) options_print_help(stdout);
+ *
+ * Strings in the result point into argv.
+ */
+#ifndef EMU_CORE_OPTIONS_H
+#define EMU_CORE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/log.h"
+#include "core/machine.h"
+
+#define OPTIONS_DEFAULT_BOARD   "riscv-virt"
+#define OPTIONS_DEFAULT_RAM     (256ull << 20)
+#define OPTIONS_DEFAULT_CPU     "rv64"
+#define OPTIONS_DEFAULT_BIOS    "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
+#define OPTIONS_DEFAULT_KERNEL  "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+#define OPTIONS_DEFAULT_HZ      1000000000ull
+#define OPTIONS_DEFAULT_QUANTUM 10000ull
+#define OPTIONS_MAX_RAM         (1ull << 40)
+
+enum options_serial { OPTIONS_SERIAL_STDIO, OPTIONS_SERIAL_FILE, OPTIONS_SERIAL_NULL };
+
+struct options {
+    struct machine_config cfg;
+    enum options_serial serial;
+    const char *serial_path;    /* OPTIONS_SERIAL_FILE */
+    const char *stats_path;     /* NULL: no statistics file */
+    bool nographic;
+    bool help;
+    bool version;
+};
+
+/* Fills o from argv[1..argc-1], defaults first. Returns 0, or -1 with a
+ * one-line message in err (unknown option, missing or bad argument). */
+int options_parse(struct options *o, int argc, char **argv, struct emu_err *err);
+
+/* One line per option. */
+void options_print_help(FILE *f);
+
+/* Parses a memory size: a plain number is MiB; K, M, G, T suffixes
+ * (either case, optional trailing B or iB). Returns 0 or -1 on bad or
+ * zero sizes and overflow. */
+int options_parse_size(const char *s, uint64_t *out);
+
+#endif
