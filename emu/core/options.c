@@ -158,11 +158,14 @@ static int opt_serial(struct options *o, const char *opt, const char *arg, struc
 {
     if (!strcmp(arg, "stdio") || !strcmp(arg, "mon:stdio")) {
         o->serial = OPTIONS_SERIAL_STDIO;
+        o->serial_spec = "stdio";
     } else if (!strcmp(arg, "null") || !strcmp(arg, "none")) {
         o->serial = OPTIONS_SERIAL_NULL;
+        o->serial_spec = "null";
     } else if (!strncmp(arg, "file:", 5) && arg[5]) {
         o->serial = OPTIONS_SERIAL_FILE;
         o->serial_path = arg + 5;
+        o->serial_spec = arg;
     } else {
         return emu_errf(err, "%s '%s': expected stdio, file:PATH or null", opt, arg);
     }
@@ -262,6 +265,7 @@ static void options_defaults(struct options *o)
     o->cfg.quantum = OPTIONS_DEFAULT_QUANTUM;
     o->cfg.core_hz = OPTIONS_DEFAULT_HZ;
     o->serial = OPTIONS_SERIAL_STDIO;
+    o->serial_spec = "stdio";
 }
 
 /* Handles argv[*i] (and its argument); advances *i past what it used. */

@@ -38,6 +38,7 @@ struct options {
     struct machine_config cfg;
     enum options_serial serial;
     const char *serial_path;    /* OPTIONS_SERIAL_FILE */
+    const char *serial_spec;    /* the same as chardev_open spells it: "stdio", "null", "file:PATH" */
     const char *stats_path;     /* NULL: no statistics file */
     bool nographic;
     bool help;

@@ -30,6 +30,7 @@ START_TEST(test_options_no_args_defaults_boot_opensbi_uboot)
     ck_assert_uint_eq(o.cfg.quantum, 10000);
     ck_assert_uint_eq(o.cfg.core_hz, 1000000000ull);
     ck_assert_int_eq(o.serial, OPTIONS_SERIAL_STDIO);
+    ck_assert_str_eq(o.serial_spec, "stdio");
     ck_assert_ptr_null(o.stats_path);
     ck_assert(!o.help && !o.version && !o.nographic);
 }
@@ -80,6 +81,7 @@ START_TEST(test_options_every_option_sets_its_field)
     ck_assert(o.nographic);
     ck_assert_int_eq(o.serial, OPTIONS_SERIAL_FILE);
     ck_assert_str_eq(o.serial_path, "out.txt");
+    ck_assert_str_eq(o.serial_spec, "file:out.txt");
     ck_assert_uint_eq(o.cfg.max_insns, 1000000);
     ck_assert_uint_eq(o.cfg.quantum, 500);
     ck_assert_str_eq(o.stats_path, "s.json");
@@ -196,8 +198,10 @@ START_TEST(test_options_serial_backends_parsed)
     struct emu_err err;
     ck_assert_int_eq(PARSE(&o, &err, "-serial", "null"), 0);
     ck_assert_int_eq(o.serial, OPTIONS_SERIAL_NULL);
+    ck_assert_str_eq(o.serial_spec, "null");
     ck_assert_int_eq(PARSE(&o, &err, "-serial", "mon:stdio"), 0);
     ck_assert_int_eq(o.serial, OPTIONS_SERIAL_STDIO);
+    ck_assert_str_eq(o.serial_spec, "stdio");
     ck_assert_int_eq(PARSE(&o, &err, "-serial", "file:"), -1);
     ck_assert_int_eq(PARSE(&o, &err, "-serial", "tcp::4444"), -1);
     ck_assert_ptr_nonnull(strstr(err.msg, "stdio, file:PATH or null"));
