@@ -34,6 +34,7 @@ enum evq_prio {
     EVQ_PRIO_OBSERVE = 3,
 };
 
+/* Called with the time the event was due (<= the time the queue is run). */
 typedef void (*evq_fn)(void *opaque, uint64_t now);
 
 struct evq_event {

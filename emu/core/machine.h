@@ -70,7 +70,7 @@ struct machine {
     unsigned ncpus;
     struct exec_cache *exec;    /* translated code shared by all vCPUs */
     struct cpu *running;        /* the vCPU inside its run() now, else NULL */
-    struct timing_model *timing;
+    const struct timing_model *timing;
     struct chardev *console;    /* serial backend of the first UART */
     struct machine_device devices[MACHINE_MAX_DEVICES];
     unsigned ndevices;

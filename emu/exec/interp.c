@@ -1,0 +1,233 @@
+/*
+ * The portable IR interpreter: the reference back end, always built.
+ *
+ * Direct-threaded dispatch (GCC labels as values) over the TB's op array.
+ * Loads and stores take the inline soft-TLB fast path and fall back to the
+ * slow paths of mmu/access.c. A fault abandons the TB: the instruction
+ * count is rewound to the faulting instruction and the ISA delivers the
+ * exception at its pc.
+ */
+#include <string.h>
+
+#include "exec/tb.h"
+#include "mmu/tlb.h"
+
+static bool cond_holds(unsigned cond, uint64_t a, uint64_t b)
+{
+    switch (cond) {
+    case IR_EQ:  return a == b;
+    case IR_NE:  return a != b;
+    case IR_LT:  return (int64_t)a < (int64_t)b;
+    case IR_GE:  return (int64_t)a >= (int64_t)b;
+    case IR_LTU: return a < b;
+    case IR_GEU: return a >= b;
+    }
+    return false;
+}
+
+static uint64_t div_s(uint64_t a, uint64_t b)
+{
+    if (b == 0)
+        return UINT64_MAX;
+    if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
+        return a;
+    return (uint64_t)((int64_t)a / (int64_t)b);
+}
+
+static uint64_t rem_s(uint64_t a, uint64_t b)
+{
+    if (b == 0)
+        return a;
+    if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
+        return 0;
+    return (uint64_t)((int64_t)a % (int64_t)b);
+}
+
+static uint64_t div_s32(uint64_t a, uint64_t b)
+{
+    int32_t x = (int32_t)a, y = (int32_t)b;
+    if (y == 0)
+        return UINT64_MAX;
+    if (x == INT32_MIN && y == -1)
+        return (uint64_t)(int64_t)x;
+    return (uint64_t)(int64_t)(x / y);
+}
+
+static uint64_t rem_s32(uint64_t a, uint64_t b)
+{
+    int32_t x = (int32_t)a, y = (int32_t)b;
+    if (y == 0)
+        return (uint64_t)(int64_t)x;
+    if (x == INT32_MIN && y == -1)
+        return 0;
+    return (uint64_t)(int64_t)(x % y);
+}
+
+static uint64_t div_u32(uint64_t a, uint64_t b)
+{
+    uint32_t x = (uint32_t)a, y = (uint32_t)b;
+    return y ? (uint64_t)(int64_t)(int32_t)(x / y) : UINT64_MAX;
+}
+
+static uint64_t rem_u32(uint64_t a, uint64_t b)
+{
+    uint32_t x = (uint32_t)a, y = (uint32_t)b;
+    return (uint64_t)(int64_t)(int32_t)(y ? x % y : x);
+}
+
+static uint64_t load_host(const void *h, unsigned memop)
+{
+    switch (memop) {
+    case IR_MO_8: return *(const uint8_t *)h;
+    case IR_MO_16: { uint16_t v; memcpy(&v, h, 2); return v; }
+    case IR_MO_32: { uint32_t v; memcpy(&v, h, 4); return v; }
+    case IR_MO_64: { uint64_t v; memcpy(&v, h, 8); return v; }
+    case IR_MO_8 | IR_MO_SIGN: return (uint64_t)(int64_t)*(const int8_t *)h;
+    case IR_MO_16 | IR_MO_SIGN: { int16_t v; memcpy(&v, h, 2); return (uint64_t)(int64_t)v; }
+    case IR_MO_32 | IR_MO_SIGN: { int32_t v; memcpy(&v, h, 4); return (uint64_t)(int64_t)v; }
+    default: { uint64_t v; memcpy(&v, h, 8); return v; }
+    }
+}
+
+static void store_host(void *h, unsigned memop, uint64_t v)
+{
+    switch (memop & 3) {
+    case IR_MO_8: *(uint8_t *)h = (uint8_t)v; break;
+    case IR_MO_16: { uint16_t x = (uint16_t)v; memcpy(h, &x, 2); break; }
+    case IR_MO_32: { uint32_t x = (uint32_t)v; memcpy(h, &x, 4); break; }
+    default: memcpy(h, &v, 8); break;
+    }
+}
+
+#define NEXT() do { op++; goto *labels[op->opc]; } while (0)
+
+struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
+{
+    static const void *const labels[IR_NOPC] = {
+        [IR_MOVI] = &&l_movi, [IR_MOV] = &&l_mov,
+        [IR_ADD] = &&l_add, [IR_SUB] = &&l_sub, [IR_AND] = &&l_and, [IR_OR] = &&l_or, [IR_XOR] = &&l_xor,
+        [IR_SHL] = &&l_shl, [IR_SHR] = &&l_shr, [IR_SAR] = &&l_sar, [IR_MUL] = &&l_mul,
+        [IR_MULHS] = &&l_mulhs, [IR_MULHU] = &&l_mulhu, [IR_MULHSU] = &&l_mulhsu,
+        [IR_DIVS] = &&l_divs, [IR_DIVU] = &&l_divu, [IR_REMS] = &&l_rems, [IR_REMU] = &&l_remu,
+        [IR_DIVS32] = &&l_divs32, [IR_DIVU32] = &&l_divu32, [IR_REMS32] = &&l_rems32, [IR_REMU32] = &&l_remu32,
+        [IR_ADDI] = &&l_addi, [IR_ANDI] = &&l_andi, [IR_ORI] = &&l_ori, [IR_XORI] = &&l_xori,
+        [IR_SHLI] = &&l_shli, [IR_SHRI] = &&l_shri, [IR_SARI] = &&l_sari,
+        [IR_EXT8S] = &&l_ext8s, [IR_EXT16S] = &&l_ext16s, [IR_EXT32S] = &&l_ext32s,
+        [IR_EXT8U] = &&l_ext8u, [IR_EXT16U] = &&l_ext16u, [IR_EXT32U] = &&l_ext32u,
+        [IR_SETCOND] = &&l_setcond, [IR_SETCONDI] = &&l_setcondi, [IR_MOVCOND] = &&l_movcond,
+        [IR_LD] = &&l_ld, [IR_ST] = &&l_st, [IR_CALL] = &&l_call,
+        [IR_BRCOND] = &&l_brcond, [IR_GOTO_TB] = &&l_goto_tb, [IR_GOTO_PTR] = &&l_goto_ptr, [IR_EXIT] = &&l_exit,
+    };
+    uint64_t *r = cpu->r;
+    const struct ir_op *op = tb->ops;
+    const unsigned pc_slot = cpu->isa->pc_slot;
+    unsigned slot;
+
+    *link = NULL;
+    goto *labels[op->opc];
+
+l_movi:   r[op->d] = (uint64_t)op->imm; NEXT();
+l_mov:    r[op->d] = r[op->a]; NEXT();
+l_add:    r[op->d] = r[op->a] + r[op->b]; NEXT();
+l_sub:    r[op->d] = r[op->a] - r[op->b]; NEXT();
+l_and:    r[op->d] = r[op->a] & r[op->b]; NEXT();
+l_or:     r[op->d] = r[op->a] | r[op->b]; NEXT();
+l_xor:    r[op->d] = r[op->a] ^ r[op->b]; NEXT();
+l_shl:    r[op->d] = r[op->a] << (r[op->b] & 63); NEXT();
+l_shr:    r[op->d] = r[op->a] >> (r[op->b] & 63); NEXT();
+l_sar:    r[op->d] = (uint64_t)((int64_t)r[op->a] >> (r[op->b] & 63)); NEXT();
+l_mul:    r[op->d] = r[op->a] * r[op->b]; NEXT();
+l_mulhs:  r[op->d] = (uint64_t)(((__int128)(int64_t)r[op->a] * (__int128)(int64_t)r[op->b]) >> 64); NEXT();
+l_mulhu:  r[op->d] = (uint64_t)(((unsigned __int128)r[op->a] * r[op->b]) >> 64); NEXT();
+l_mulhsu: r[op->d] = (uint64_t)(((__int128)(int64_t)r[op->a] * (__int128)(unsigned __int128)r[op->b]) >> 64); NEXT();
+l_divs:   r[op->d] = div_s(r[op->a], r[op->b]); NEXT();
+l_divu:   r[op->d] = r[op->b] ? r[op->a] / r[op->b] : UINT64_MAX; NEXT();
+l_rems:   r[op->d] = rem_s(r[op->a], r[op->b]); NEXT();
+l_remu:   r[op->d] = r[op->b] ? r[op->a] % r[op->b] : r[op->a]; NEXT();
+l_divs32: r[op->d] = div_s32(r[op->a], r[op->b]); NEXT();
+l_divu32: r[op->d] = div_u32(r[op->a], r[op->b]); NEXT();
+l_rems32: r[op->d] = rem_s32(r[op->a], r[op->b]); NEXT();
+l_remu32: r[op->d] = rem_u32(r[op->a], r[op->b]); NEXT();
+l_addi:   r[op->d] = r[op->a] + (uint64_t)op->imm; NEXT();
+l_andi:   r[op->d] = r[op->a] & (uint64_t)op->imm; NEXT();
+l_ori:    r[op->d] = r[op->a] | (uint64_t)op->imm; NEXT();
+l_xori:   r[op->d] = r[op->a] ^ (uint64_t)op->imm; NEXT();
+l_shli:   r[op->d] = r[op->a] << (op->imm & 63); NEXT();
+l_shri:   r[op->d] = r[op->a] >> (op->imm & 63); NEXT();
+l_sari:   r[op->d] = (uint64_t)((int64_t)r[op->a] >> (op->imm & 63)); NEXT();
+l_ext8s:  r[op->d] = (uint64_t)(int64_t)(int8_t)r[op->a]; NEXT();
+l_ext16s: r[op->d] = (uint64_t)(int64_t)(int16_t)r[op->a]; NEXT();
+l_ext32s: r[op->d] = (uint64_t)(int64_t)(int32_t)r[op->a]; NEXT();
+l_ext8u:  r[op->d] = (uint8_t)r[op->a]; NEXT();
+l_ext16u: r[op->d] = (uint16_t)r[op->a]; NEXT();
+l_ext32u: r[op->d] = (uint32_t)r[op->a]; NEXT();
+l_setcond:  r[op->d] = cond_holds(op->cond, r[op->a], r[op->b]); NEXT();
+l_setcondi: r[op->d] = cond_holds(op->cond, r[op->a], (uint64_t)op->imm); NEXT();
+l_movcond:
+    if (cond_holds(op->cond, r[op->a], r[op->b]))
+        r[op->d] = r[op->c];
+    NEXT();
+l_ld: {
+    uint64_t va = r[op->a] + (uint64_t)op->imm;
+    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(op->memop), TLB_READ);
+    if (__builtin_expect(h != NULL, 1)) {
+        r[op->d] = load_host(h, op->memop);
+    } else {
+        uint64_t v;
+        if (exec_load(cpu, va, op->memop, op->mmu_idx, &v) < 0)
+            goto fault;
+        r[op->d] = v;
+    }
+    NEXT();
+}
+l_st: {
+    uint64_t va = r[op->a] + (uint64_t)op->imm;
+    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(op->memop), TLB_WRITE);
+    if (__builtin_expect(h != NULL, 1))
+        store_host(h, op->memop, r[op->b]);
+    else if (exec_store(cpu, va, op->memop, op->mmu_idx, r[op->b]) < 0)
+        goto fault;
+    NEXT();
+}
+l_call: {
+    uint64_t v = op->fn(cpu, r[op->a], r[op->b], r[op->c], op->imm);
+    if ((op->flags & IR_CALL_MAY_FAULT) && cpu->fault.pending)
+        goto fault;
+    if (!(op->flags & IR_CALL_NO_RESULT))
+        r[op->d] = v;
+    NEXT();
+}
+l_brcond:
+    if (cond_holds(op->cond, r[op->a], r[op->b])) {
+        r[pc_slot] = (uint64_t)op->imm;
+        slot = 0;
+        goto chain;
+    }
+    NEXT();
+l_goto_tb:
+    r[pc_slot] = (uint64_t)op->imm;
+    slot = op->c & 1;
+    goto chain;
+l_goto_ptr:
+    r[pc_slot] = r[op->a];
+    return NULL;
+l_exit:
+    return NULL;
+
+chain: {
+    struct tb *next = tb->jmp[slot];
+    if (next && !next->invalid)
+        return next;
+    /* Chain only within the TB's own virtual page: the mapping of another
+     * page may change without this TB being retranslated. */
+    if (((r[pc_slot] ^ tb->pc) >> 12) == 0)
+        *link = &tb->jmp[slot];
+    return NULL;
+}
+
+fault:
+    cpu->insns -= (uint64_t)(tb->ninsns - op->insn);
+    cpu->isa->take_fault(cpu, tb->pc + tb->insn_off[op->insn]);
+    cpu->fault.pending = false;
+    return NULL;
+}

@@ -1,0 +1,66 @@
+/*
+ * Translation blocks and their cache (private to exec/).
+ *
+ * TBs live in one arena and are never freed one by one: an invalidated TB
+ * is unlinked from the hash and marked invalid (chained jumps check the
+ * mark), and the whole arena is reset when it fills up. So a TB pointer
+ * stays dereferenceable until the next full flush, which only happens
+ * between TBs.
+ */
+#ifndef EMU_EXEC_TB_H
+#define EMU_EXEC_TB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+#include "exec/ir.h"
+
+struct tb {
+    uint64_t pc;                /* guest virtual address of the first insn */
+    uint64_t phys_page[2];      /* physical pages the code came from; [1] = UINT64_MAX if one */
+    uint32_t flags;             /* exec_isa.tb_flags at translation */
+    uint32_t cycles;            /* static cost of running it whole */
+    uint16_t ninsns, nops;
+    bool invalid;
+    struct tb *hash_next;
+    struct tb *page_next[2];    /* other TBs on phys_page[i] */
+    struct tb *jmp[2];          /* chained successors by jump slot */
+    const uint16_t *insn_off;   /* byte offset of each insn from pc */
+    const uint8_t *insn_class;
+    struct ir_op ops[];
+};
+
+#define EXEC_HASH_BITS 15
+#define EXEC_PAGE_HASH_BITS 12
+
+struct code_page {
+    uint64_t page;
+    struct tb *tbs;
+    struct code_page *next;
+};
+
+struct exec_cache {
+    uint8_t *arena;
+    size_t arena_size, arena_used;
+    struct tb *hash[1u << EXEC_HASH_BITS];
+    struct code_page *pages[1u << EXEC_PAGE_HASH_BITS];
+    struct ir_builder builder;
+    uint64_t flushes;
+};
+
+struct machine;
+
+struct exec_cache *exec_cache_create(size_t arena_size);
+void exec_cache_destroy(struct exec_cache *c);
+
+/* Finds or translates the TB for cpu's current pc; NULL with cpu->fault set
+ * when the pc cannot be fetched. */
+struct tb *tb_find(struct cpu *cpu, uint64_t pc, uint32_t flags);
+
+/* Runs one TB; returns a chained successor to run next, or NULL. *link is
+ * set to the jump slot the TB left through when that slot may be chained. */
+struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link);
+
+#endif
