@@ -207,12 +207,17 @@ static bool uart_rx_wants_poll(const struct uart16550 *u)
 
 static void uart_rx_poll(void *opaque, uint64_t now);
 
-static void uart_rx_schedule(struct uart16550 *u)
+/* The next poll one character time after base (now, or the last poll). */
+static void uart_rx_schedule_from(struct uart16550 *u, uint64_t base)
 {
     if (u->rx_event || !uart_rx_wants_poll(u))
         return;
-    u->rx_event = evq_post(&u->m->evq, machine_now(u->m) + u->char_cycles, EVQ_PRIO_INPUT,
-                           uart_rx_poll, u);
+    u->rx_event = evq_post(&u->m->evq, base + u->char_cycles, EVQ_PRIO_INPUT, uart_rx_poll, u);
+}
+
+static void uart_rx_schedule(struct uart16550 *u)
+{
+    uart_rx_schedule_from(u, machine_now(u->m));
 }
 
 static void uart_rx_poll(void *opaque, uint64_t now)
@@ -237,7 +242,7 @@ static void uart_rx_poll(void *opaque, uint64_t now)
             u->rx_timeout = true;
     }
     uart_update_irq(u);
-    uart_rx_schedule(u);
+    uart_rx_schedule_from(u, now);
 }
 
 /* MSR as the modem inputs are now; in loopback they follow MCR (§8.6.6). */
