@@ -8,7 +8,6 @@
 #define UART_LSR_THRE 0x20
 #define SIFIVE_TEST_PASS 0x5555u
 #define SIFIVE_TEST_FAIL 0x3333u
-#define ECALL_RETURN 0x7e57u         /* keep in step with start.S */
 
 test_trap_fn test_mtrap_hook;
 test_trap_fn test_strap_hook;
@@ -173,7 +172,7 @@ static _Noreturn void unexpected_trap(const char *level, struct test_trap_frame 
 void test_mtrap_dispatch(struct test_trap_frame *f)
 {
     /* RISC-V priv 1.12 table 3.6: 8 = ecall from U, 9 = ecall from S. */
-    if ((f->cause == 8 || f->cause == 9) && f->x[17] == ECALL_RETURN)
+    if ((f->cause == 8 || f->cause == 9) && f->x[17] == TEST_ECALL_RETURN)
         test_lower_resume(f->x[10]);
     if (test_mtrap_hook && test_mtrap_hook(f))
         return;

@@ -61,6 +61,9 @@
 
 #define CAUSE_INTERRUPT (1ul << 63)
 
+/* a7 of the ecall that ends test_run_lower (start.S uses the same). */
+#define TEST_ECALL_RETURN 0x7e57
+
 enum test_priv { TEST_PRIV_U = 0, TEST_PRIV_S = 1, TEST_PRIV_M = 3 };
 
 #define CSR_READ(csr) ({ uint64_t v_; \
