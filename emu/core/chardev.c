@@ -35,6 +35,8 @@ struct chardev {
     bool eof;
     bool quit;
     bool escape_pending;
+    /* Scripted: in_buf[in_pos..in_len) not yet read. Terminal: a ring of
+     * in_len cooked bytes starting at in_pos. */
     size_t in_pos, in_len;
     uint8_t in_buf[CHARDEV_INBUF];
 };
@@ -236,18 +238,6 @@ static int chardev_fill_blocking(struct chardev *ch)
     return 1;
 }
 
-/* Terminal input: whatever is waiting now, possibly nothing. */
-static int chardev_fill_now(struct chardev *ch)
-{
-    ssize_t r = read(ch->in_fd, ch->in_buf, sizeof(ch->in_buf));
-
-    if (r <= 0)
-        return 0;
-    ch->in_pos = 0;
-    ch->in_len = (size_t)r;
-    return 1;
-}
-
 static void chardev_print_help(struct chardev *ch)
 {
     static const char help[] =
@@ -286,27 +276,47 @@ static bool chardev_filter_escape(struct chardev *ch, uint8_t b)
     }
 }
 
+/* Moves what the user typed into the cooked ring, acting on escape keys.
+ * When the guest does not read, further typing is dropped as on a real
+ * serial line, but escape keys still work. */
+void chardev_poll(struct chardev *ch)
+{
+    uint8_t buf[256];
+    ssize_t r;
+
+    if (!ch || !ch->interactive || ch->in_fd < 0)
+        return;
+    while ((r = read(ch->in_fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t i = 0; i < r; i++) {
+            if (!chardev_filter_escape(ch, buf[i]) || ch->in_len == CHARDEV_INBUF)
+                continue;
+            ch->in_buf[(ch->in_pos + ch->in_len) % CHARDEV_INBUF] = buf[i];
+            ch->in_len++;
+        }
+    }
+}
+
+static int chardev_read_interactive(struct chardev *ch, uint8_t *byte)
+{
+    chardev_poll(ch);
+    if (ch->in_len == 0)
+        return 0;
+    *byte = ch->in_buf[ch->in_pos];
+    ch->in_pos = (ch->in_pos + 1) % CHARDEV_INBUF;
+    ch->in_len--;
+    return 1;
+}
+
 int chardev_read(struct chardev *ch, uint8_t *byte)
 {
     if (!ch || ch->in_fd < 0)
         return -1;
-    for (;;) {
-        if (ch->in_pos == ch->in_len) {
-            if (ch->eof)
-                return -1;
-            if (!ch->interactive) {
-                if (chardev_fill_blocking(ch) < 0)
-                    return -1;
-            } else if (!chardev_fill_now(ch)) {
-                return 0;
-            }
-        }
-        uint8_t b = ch->in_buf[ch->in_pos++];
-        if (!ch->interactive || chardev_filter_escape(ch, b)) {
-            *byte = b;
-            return 1;
-        }
-    }
+    if (ch->interactive)
+        return chardev_read_interactive(ch, byte);
+    if (ch->in_pos == ch->in_len && (ch->eof || chardev_fill_blocking(ch) < 0))
+        return -1;
+    *byte = ch->in_buf[ch->in_pos++];
+    return 1;
 }
 
 bool chardev_quit_requested(const struct chardev *ch)

@@ -47,6 +47,10 @@ void chardev_write(struct chardev *ch, const void *buf, size_t n);
 /* 1: a byte in *byte; 0: nothing now (interactive only); -1: end of input. */
 int chardev_read(struct chardev *ch, uint8_t *byte);
 
+/* Takes what the user typed so far (terminal only; no-op otherwise), so
+ * escape keys work even while the guest reads nothing. Never blocks. */
+void chardev_poll(struct chardev *ch);
+
 /* True once the user typed Ctrl-A X; the run loop stops on it. */
 bool chardev_quit_requested(const struct chardev *ch);
 

@@ -201,6 +201,10 @@ static bool uart_rx_wants_poll(const struct uart16550 *u)
 
     if (!u->rx_eof && !uart_loopback(u) && room)
         return true;
+    /* A terminal is watched even when the guest reads nothing, so the
+     * user's escape keys (Ctrl-A X) still work. */
+    if (chardev_is_interactive(u->ch))
+        return true;
     /* Keep counting character times until the timeout indication is due. */
     return uart_fifo_on(u) && below_trigger && !u->rx_timeout;
 }
@@ -235,6 +239,8 @@ static void uart_rx_poll(void *opaque, uint64_t now)
         } else if (r < 0) {
             u->rx_eof = true;
         }
+    } else {
+        chardev_poll(u->ch);
     }
     if (!took && u->rx.count) {
         u->rx_idle++;

@@ -198,14 +198,36 @@ START_TEST(test_chardev_terminal_escape_keys_handled)
     ck_assert_ptr_nonnull(ch);
     ck_assert(chardev_is_interactive(ch));
     ck_assert_int_eq(chardev_read(ch, &b), 0);   /* nothing typed yet */
-    ck_assert_int_eq(write(master, "a\x01\x01\x01x", 5), 5);
+    ck_assert_int_eq(write(master, "a\x01\x01", 3), 3);
     ck_assert_int_eq(read_tty(ch, &b), 1);
     ck_assert_int_eq(b, 'a');
     ck_assert_int_eq(read_tty(ch, &b), 1);
     ck_assert_int_eq(b, 0x01);                   /* C-a C-a sends C-a */
     ck_assert(!chardev_quit_requested(ch));
+    ck_assert_int_eq(write(master, "\x01x", 2), 2);
     ck_assert_int_eq(read_tty(ch, &b), 0);
     ck_assert(chardev_quit_requested(ch));       /* C-a x */
+    chardev_close(ch);
+    close(master);
+}
+END_TEST
+
+START_TEST(test_chardev_terminal_poll_sees_quit_without_read)
+{
+    struct emu_err err = { "" };
+    int master = pty_on_stdin();
+    uint8_t b = 0;
+
+    struct chardev *ch = chardev_open("stdio", &err);
+    ck_assert_ptr_nonnull(ch);
+    ck_assert_int_eq(write(master, "typed\x01x", 7), 7);
+    for (int i = 0; i < 200 && !chardev_quit_requested(ch); i++) {
+        chardev_poll(ch);
+        usleep(1000);
+    }
+    ck_assert(chardev_quit_requested(ch));
+    ck_assert_int_eq(chardev_read(ch, &b), 1);   /* typed bytes kept for the guest */
+    ck_assert_int_eq(b, 't');
     chardev_close(ch);
     close(master);
 }
@@ -242,6 +264,7 @@ static Suite *chardev_suite(void)
     tcase_add_test(tc, test_chardev_file_backend_writes_file);
     tcase_add_test(tc, test_chardev_bad_spec_fails_with_message);
     tcase_add_test(tc, test_chardev_terminal_escape_keys_handled);
+    tcase_add_test(tc, test_chardev_terminal_poll_sees_quit_without_read);
     tcase_add_test(tc, test_chardev_terminal_settings_restored_on_close);
     suite_add_tcase(s, tc);
     return s;
