@@ -208,7 +208,7 @@ static int opt_version(struct options *o, const char *opt, const char *arg, stru
 }
 
 static const struct option_def option_table[] = {
-    { "-M", "-machine", "BOARD", "board to emulate: riscv-virt (default; 'virt' is an alias)", opt_machine },
+    { "-M", "-machine", "BOARD", "board to emulate: riscv-virt (default; 'virt' is an alias; help lists them)", opt_machine },
     { "-m", NULL, "SIZE", "guest RAM: a number of MiB, or with a K/M/G suffix (default 256M)", opt_memory },
     { "-smp", NULL, "N", "number of vCPUs, 1 to 8 (default 1)", opt_smp },
     { "-cpu", NULL, "MODEL", "CPU model, e.g. rv64 or rv64,h=on (default rv64)", opt_cpu },
