@@ -171,12 +171,13 @@ static void aclint_write(void *dev, uint64_t off, uint64_t val, unsigned size)
     }
 }
 
-/* After reset mtime reads 0 and no timer is armed (mtimecmp all ones). */
+/* After reset no timer is armed (mtimecmp all ones) and mtime is again
+ * cycles / time_ratio, the value the harts' time CSR reads. */
 static void aclint_reset(void *dev)
 {
     struct aclint *c = dev;
 
-    c->offset = 0 - aclint_ticks(c);
+    c->offset = 0;
     for (unsigned i = 0; i < c->nharts; i++) {
         c->harts[i].mtimecmp = UINT64_MAX;
         aclint_set_msip(&c->harts[i], false);

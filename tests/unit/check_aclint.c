@@ -207,15 +207,18 @@ START_TEST(test_aclint_msip_drives_line_bit0_only)
 }
 END_TEST
 
-START_TEST(test_aclint_reset_lowers_lines)
+START_TEST(test_aclint_reset_lowers_lines_and_realigns_mtime)
 {
     struct fixture *f = fixture_new();
 
+    f->m.vclock = 500;
     wr(f, MSIP(0), 1, 4);
     wr(f, MTIMECMP(0), 0, 8);
+    wr(f, MTIME, 77, 8);
     ck_assert(f->l.msip[0] && f->l.mtip[0]);
     aclint_ops.reset(f->c);
     ck_assert(!f->l.msip[0] && !f->l.mtip[0]);
+    ck_assert_uint_eq(rd(f, MTIME, 8), 5);   /* back in step with virtual time */
     fixture_free(f);
 }
 END_TEST
@@ -247,7 +250,7 @@ static Suite *aclint_suite(void)
     tcase_add_test(tc, test_aclint_mtimecmp_halves_combine);
     tcase_add_test(tc, test_aclint_mtime_write_moves_time_and_deadlines);
     tcase_add_test(tc, test_aclint_msip_drives_line_bit0_only);
-    tcase_add_test(tc, test_aclint_reset_lowers_lines);
+    tcase_add_test(tc, test_aclint_reset_lowers_lines_and_realigns_mtime);
     tcase_add_test(tc, test_aclint_bad_accesses_harmless);
     suite_add_tcase(s, tc);
     return s;
