@@ -1,0 +1,453 @@
+/*
+ * Unit tests for cpu-riscv/csr: the access rules of RISC-V priv 1.12 §2.1
+ * (privilege, read-only), WARL legalisation (§3.1.6-7, §4.1.11), the
+ * sstatus/sie/sip views, counters and their enables (§3.1.10-13), fcsr and
+ * FS, PMP locking (§3.7.1) and the Sstc stimecmp timer.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "core/machine.h"
+#include "cpu-riscv/rv.h"
+
+#define RAM_BASE 0x80000000ull
+#define TIME_RATIO 10u
+
+static struct machine *mach;
+static struct rv_cpu *rv;
+
+static void setup(void)
+{
+    struct machine_config cfg = { .board = "test", .ram_size = 1u << 20, .ncpus = 1 };
+    struct emu_err err;
+    struct rv_ext ext;
+    mach = calloc(1, sizeof(*mach));
+    ck_assert_ptr_nonnull(mach);
+    ck_assert_int_eq(machine_init(mach, &cfg, &err), 0);
+    ck_assert_int_eq(memmap_add_ram(&mach->map, RAM_BASE, 1u << 20, "ram", &err), 0);
+    ck_assert_int_eq(rv_parse_cpu_model("rv64", &ext, &err), 0);
+    struct cpu *cpu = rv_cpu_create(mach, 0, &ext, TIME_RATIO);
+    ck_assert_ptr_nonnull(cpu);
+    mach->cpus[0] = cpu;
+    mach->ncpus = 1;
+    rv = rv_of(cpu);
+}
+
+static void teardown(void)
+{
+    machine_destroy(mach);
+    free(mach);
+}
+
+static uint64_t rd(unsigned csr)
+{
+    uint64_t v = 0xdeadbeef;
+    ck_assert_msg(rv_csr_read(rv, csr, &v) == 0, "read of csr %#x failed", csr);
+    return v;
+}
+
+static void wr(unsigned csr, uint64_t v)
+{
+    ck_assert_msg(rv_csr_write(rv, csr, v) == 0, "write of csr %#x failed", csr);
+}
+
+static bool readable(unsigned csr)
+{
+    uint64_t v;
+    return rv_csr_read(rv, csr, &v) == 0;
+}
+
+/* ---- §2.1 access rules ---- */
+
+START_TEST(test_csr_mstatus_from_s_illegal)
+{
+    rv->priv = RV_PRIV_S;
+    ck_assert(!readable(0x300));
+    ck_assert_int_eq(rv_csr_write(rv, 0x300, 0), -1);
+    ck_assert(readable(0x100));     /* sstatus is fine */
+}
+END_TEST
+
+START_TEST(test_csr_sstatus_from_u_illegal)
+{
+    rv->priv = RV_PRIV_U;
+    ck_assert(!readable(0x100));
+    ck_assert(!readable(0x180));
+}
+END_TEST
+
+START_TEST(test_csr_readonly_write_illegal)
+{
+    ck_assert_uint_eq(rd(0xf14), 0);            /* mhartid */
+    ck_assert_int_eq(rv_csr_write(rv, 0xf14, 5), -1);
+    ck_assert_int_eq(rv_csr_write(rv, 0xc00, 5), -1);   /* cycle */
+}
+END_TEST
+
+START_TEST(test_csr_unimplemented_illegal)
+{
+    ck_assert(!readable(0x7c0));    /* custom */
+    ck_assert(!readable(0x3a1));    /* pmpcfg1 does not exist on RV64 */
+    ck_assert(!readable(0x310));    /* mstatush is RV32 only */
+    ck_assert(!readable(0x600));    /* hstatus: no H */
+    ck_assert(readable(0x7a0));     /* tselect probes succeed */
+}
+END_TEST
+
+/* ---- WARL ---- */
+
+START_TEST(test_csr_mtvec_reserved_mode_keeps_old_mode)
+{
+    wr(0x305, 0x80000101);
+    ck_assert_uint_eq(rd(0x305), 0x80000101);
+    wr(0x305, 0x80000203);
+    ck_assert_uint_eq(rd(0x305), 0x80000201);
+}
+END_TEST
+
+START_TEST(test_csr_satp_unsupported_mode_ignored)
+{
+    uint64_t sv48 = (9ull << 60) | 0x80123;
+    wr(0x180, sv48);
+    ck_assert_uint_eq(rd(0x180), sv48);
+    wr(0x180, (1ull << 60) | 0x5);      /* Sv32: not on RV64 */
+    ck_assert_uint_eq(rd(0x180), sv48);
+    wr(0x180, (11ull << 60) | 0x5);     /* Sv64: reserved */
+    ck_assert_uint_eq(rd(0x180), sv48);
+}
+END_TEST
+
+START_TEST(test_csr_satp_tvm_from_s_illegal)
+{
+    wr(0x300, RV_MSTATUS_TVM);
+    rv->priv = RV_PRIV_S;
+    ck_assert(!readable(0x180));
+}
+END_TEST
+
+START_TEST(test_csr_mstatus_mpp_2_keeps_old)
+{
+    wr(0x300, 1ull << 11);
+    wr(0x300, 2ull << 11);
+    ck_assert_uint_eq((rd(0x300) & RV_MSTATUS_MPP) >> 11, 1);
+}
+END_TEST
+
+START_TEST(test_csr_mstatus_fixed_fields_64bit)
+{
+    wr(0x300, ~0ull);
+    uint64_t s = rd(0x300);
+    ck_assert_uint_eq((s & RV_MSTATUS_UXL) >> 32, 2);
+    ck_assert_uint_eq((s & RV_MSTATUS_SXL) >> 34, 2);
+    ck_assert_uint_eq(s & (RV_MSTATUS_XS | RV_MSTATUS_UBE), 0);
+    ck_assert(s & RV_MSTATUS_SD);       /* FS = Dirty */
+}
+END_TEST
+
+START_TEST(test_csr_medeleg_ecall_m_reads_zero)
+{
+    wr(0x302, ~0ull);
+    ck_assert_uint_eq(rd(0x302), 0xb3ff);
+}
+END_TEST
+
+START_TEST(test_csr_mideleg_s_bits_only)
+{
+    wr(0x303, ~0ull);
+    ck_assert_uint_eq(rd(0x303), 0x222);
+}
+END_TEST
+
+START_TEST(test_csr_misa_reports_rv64imafdcsu)
+{
+    uint64_t misa = rd(0x301);
+    ck_assert_uint_eq(misa >> 62, 2);
+    const char *letters = "IMAFDCSU";
+    for (const char *p = letters; *p; p++)
+        ck_assert_msg(misa & (1ull << (*p - 'A')), "misa lacks %c", *p);
+    ck_assert(!(misa & (1ull << ('H' - 'A'))));
+}
+END_TEST
+
+/* ---- views ---- */
+
+START_TEST(test_csr_sstatus_view_hides_m_fields)
+{
+    wr(0x300, RV_MSTATUS_MIE | RV_MSTATUS_SIE | (3ull << 11) | RV_MSTATUS_TSR);
+    uint64_t s = rd(0x100);
+    ck_assert(s & RV_MSTATUS_SIE);
+    ck_assert_uint_eq(s & (RV_MSTATUS_MIE | RV_MSTATUS_MPP | RV_MSTATUS_TSR), 0);
+    ck_assert_uint_eq((s & RV_MSTATUS_UXL) >> 32, 2);
+    wr(0x100, 0);           /* clears SIE only */
+    uint64_t m = rd(0x300);
+    ck_assert(!(m & RV_MSTATUS_SIE));
+    ck_assert(m & RV_MSTATUS_MIE);
+    ck_assert(m & RV_MSTATUS_TSR);
+}
+END_TEST
+
+START_TEST(test_csr_sie_sip_masked_by_mideleg)
+{
+    wr(0x304, 0xaaa);
+    ck_assert_uint_eq(rd(0x104), 0);
+    wr(0x303, 0x222);
+    ck_assert_uint_eq(rd(0x104), 0x222);
+    wr(0x104, 0);
+    ck_assert_uint_eq(rd(0x304), 0x888);
+    wr(0x144, ~0ull);       /* only SSIP is writable through sip */
+    ck_assert_uint_eq(rd(0x344), 0x2);
+}
+END_TEST
+
+START_TEST(test_csr_mip_seip_is_or_of_line_and_soft)
+{
+    rv_set_irq_line(&rv->cpu, RV_IRQ_SEI, true);
+    ck_assert_uint_eq(rd(0x344), 0x200);
+    wr(0x344, 0x200);
+    rv_set_irq_line(&rv->cpu, RV_IRQ_SEI, false);
+    ck_assert_uint_eq(rd(0x344), 0x200);
+    wr(0x344, 0);
+    ck_assert_uint_eq(rd(0x344), 0);
+    wr(0x344, 0x888);       /* MEIP, MTIP, MSIP are read-only */
+    ck_assert_uint_eq(rd(0x344), 0);
+}
+END_TEST
+
+/* ---- counters ---- */
+
+START_TEST(test_csr_time_is_cycles_over_ratio)
+{
+    rv->cpu.cycles = 12345;
+    ck_assert_uint_eq(rd(0xc01), 1234);
+    ck_assert_uint_eq(rd(0xc00), 12345);
+    ck_assert_uint_eq(rv_mtime(rv), 1234);
+}
+END_TEST
+
+START_TEST(test_csr_counter_enables_gate_s_and_u)
+{
+    rv->priv = RV_PRIV_S;
+    ck_assert(!readable(0xc01));
+    rv->priv = RV_PRIV_M;
+    wr(0x306, 0x2);         /* mcounteren.TM */
+    rv->priv = RV_PRIV_S;
+    ck_assert(readable(0xc01));
+    ck_assert(!readable(0xc00));
+    wr(0x106, 0x2);
+    rv->priv = RV_PRIV_U;
+    ck_assert(readable(0xc01));
+    rv->priv = RV_PRIV_S;
+    wr(0x106, 0);
+    rv->priv = RV_PRIV_U;
+    ck_assert(!readable(0xc01));
+}
+END_TEST
+
+START_TEST(test_csr_mcycle_write_sets_offset)
+{
+    rv->cpu.cycles = 500;
+    wr(0xb00, 1000);
+    rv->cpu.cycles = 550;
+    ck_assert_uint_eq(rd(0xb00), 1050);
+    ck_assert_uint_eq(rd(0xc00), 1050);
+}
+END_TEST
+
+START_TEST(test_csr_mcountinhibit_freezes_mcycle)
+{
+    rv->cpu.cycles = 100;
+    wr(0x320, 1);
+    rv->cpu.cycles = 400;
+    ck_assert_uint_eq(rd(0xb00), 100);
+    wr(0x320, 0);
+    rv->cpu.cycles = 450;
+    ck_assert_uint_eq(rd(0xb00), 150);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_counters_read_zero)
+{
+    wr(0xb03, 77);
+    wr(0x323, 5);
+    ck_assert_uint_eq(rd(0xb03), 0);
+    ck_assert_uint_eq(rd(0x323), 0);
+    ck_assert_uint_eq(rd(0xc1f), 0);
+}
+END_TEST
+
+/* ---- floating point ---- */
+
+START_TEST(test_csr_fcsr_fs_off_illegal)
+{
+    ck_assert(!readable(0x003));
+    ck_assert_int_eq(rv_csr_write(rv, 0x001, 1), -1);
+}
+END_TEST
+
+START_TEST(test_csr_fcsr_write_sets_fs_dirty)
+{
+    wr(0x300, 1ull << 13);      /* FS = Initial */
+    wr(0x003, 0xff);
+    ck_assert_uint_eq(rd(0x001), 0x1f);
+    ck_assert_uint_eq(rd(0x002), 7);
+    uint64_t s = rd(0x300);
+    ck_assert_uint_eq(s & RV_MSTATUS_FS, RV_MSTATUS_FS);
+    ck_assert(s & RV_MSTATUS_SD);
+}
+END_TEST
+
+/* ---- Zicsr helpers ---- */
+
+START_TEST(test_csr_csrrs_x0_on_readonly_reads)
+{
+    /* csrr a0, mhartid = csrrs a0, mhartid, x0 (0xf1402573) */
+    uint64_t v = rv_helper_csrrs(&rv->cpu, 0, 0, 0, RV_CSR_IMM(0xf14, true, false));
+    ck_assert(!rv->cpu.fault.pending);
+    ck_assert_uint_eq(v, 0);
+}
+END_TEST
+
+START_TEST(test_csr_csrrs_write_to_readonly_raises_with_insn)
+{
+    /* csrrs a0, mhartid, a1 (0xf145a573) */
+    int64_t imm = RV_CSR_IMM(0xf14, true, true) | (int64_t)(0xf145a573ull << 32);
+    rv_helper_csrrs(&rv->cpu, 1, 0, 0, imm);
+    ck_assert(rv->cpu.fault.pending);
+    ck_assert_uint_eq(rv->cpu.fault.code, RV_EXC_ILLEGAL_INSN);
+    ck_assert_uint_eq(rv->cpu.fault.tval, 0xf145a573u);
+}
+END_TEST
+
+START_TEST(test_csr_csrrw_returns_old_value)
+{
+    wr(0x340, 11);
+    uint64_t old = rv_helper_csrrw(&rv->cpu, 22, 0, 0, RV_CSR_IMM(0x340, true, true));
+    ck_assert_uint_eq(old, 11);
+    ck_assert_uint_eq(rd(0x340), 22);
+    rv_helper_csrrc(&rv->cpu, 6, 0, 0, RV_CSR_IMM(0x340, false, true));
+    ck_assert_uint_eq(rd(0x340), 16);
+}
+END_TEST
+
+/* ---- PMP ---- */
+
+START_TEST(test_csr_pmp_locked_entry_ignores_writes)
+{
+    wr(0x3b0, 0x1234);
+    wr(0x3a0, 0x80 | 0x18 | 0x1);       /* entry 0: L, NAPOT, R */
+    wr(0x3a0, 0x1f);
+    wr(0x3b0, 0x5678);
+    ck_assert_uint_eq(rd(0x3a0) & 0xff, 0x99);
+    ck_assert_uint_eq(rd(0x3b0), 0x1234);
+}
+END_TEST
+
+START_TEST(test_csr_pmp_w_without_r_cleared)
+{
+    wr(0x3a0, 0x0a02);      /* entry 0: W only; entry 1: TOR, W only */
+    ck_assert_uint_eq(rd(0x3a0), 0x0800);
+}
+END_TEST
+
+START_TEST(test_csr_pmpaddr_is_54_bits)
+{
+    wr(0x3b5, ~0ull);
+    ck_assert_uint_eq(rd(0x3b5), (1ull << 54) - 1);
+    ck_assert_uint_eq(rd(0x3c0), 0);    /* pmpaddr16: not implemented, reads zero */
+}
+END_TEST
+
+/* ---- Sstc ---- */
+
+START_TEST(test_csr_stimecmp_needs_stce_in_s)
+{
+    rv->priv = RV_PRIV_S;
+    ck_assert(!readable(0x14d));
+    rv->priv = RV_PRIV_M;
+    ck_assert(readable(0x14d));
+    wr(0x30a, 1ull << 63);
+    wr(0x306, 2);
+    rv->priv = RV_PRIV_S;
+    ck_assert(readable(0x14d));
+}
+END_TEST
+
+START_TEST(test_csr_stimecmp_drives_stip)
+{
+    wr(0x30a, 1ull << 63);          /* menvcfg.STCE */
+    rv->cpu.cycles = 1000;          /* mtime 100 */
+    wr(0x14d, 150);
+    ck_assert_uint_eq(rd(0x344) & 0x20, 0);
+    ck_assert_uint_eq(evq_next_time(&mach->evq), 1500);
+    wr(0x344, 0x20);                /* STIP is read-only under Sstc */
+    ck_assert_uint_eq(rd(0x344) & 0x20, 0);
+    wr(0x304, 0x20);                /* STIE */
+    rv->priv = RV_PRIV_U;           /* an M-level STI is enabled below M */
+    rv->cpu.cycles = 1500;
+    rv->cpu.irq_check = false;
+    ck_assert_uint_eq(evq_run_due(&mach->evq, 1500), 1);
+    rv->priv = RV_PRIV_M;
+    ck_assert_uint_eq(rd(0x344) & 0x20, 0x20);
+    ck_assert(rv->cpu.irq_check);
+}
+END_TEST
+
+START_TEST(test_csr_stimecmp_rewrite_cancels_event)
+{
+    wr(0x30a, 1ull << 63);
+    wr(0x14d, 500);
+    wr(0x14d, 900);
+    ck_assert_uint_eq(evq_next_time(&mach->evq), 9000);
+    wr(0x14d, UINT64_MAX);
+    ck_assert_uint_eq(evq_next_time(&mach->evq), UINT64_MAX);
+}
+END_TEST
+
+static Suite *rv_csr_suite(void)
+{
+    Suite *s = suite_create("rv_csr");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_csr_mstatus_from_s_illegal);
+    tcase_add_test(tc, test_csr_sstatus_from_u_illegal);
+    tcase_add_test(tc, test_csr_readonly_write_illegal);
+    tcase_add_test(tc, test_csr_unimplemented_illegal);
+    tcase_add_test(tc, test_csr_mtvec_reserved_mode_keeps_old_mode);
+    tcase_add_test(tc, test_csr_satp_unsupported_mode_ignored);
+    tcase_add_test(tc, test_csr_satp_tvm_from_s_illegal);
+    tcase_add_test(tc, test_csr_mstatus_mpp_2_keeps_old);
+    tcase_add_test(tc, test_csr_mstatus_fixed_fields_64bit);
+    tcase_add_test(tc, test_csr_medeleg_ecall_m_reads_zero);
+    tcase_add_test(tc, test_csr_mideleg_s_bits_only);
+    tcase_add_test(tc, test_csr_misa_reports_rv64imafdcsu);
+    tcase_add_test(tc, test_csr_sstatus_view_hides_m_fields);
+    tcase_add_test(tc, test_csr_sie_sip_masked_by_mideleg);
+    tcase_add_test(tc, test_csr_mip_seip_is_or_of_line_and_soft);
+    tcase_add_test(tc, test_csr_time_is_cycles_over_ratio);
+    tcase_add_test(tc, test_csr_counter_enables_gate_s_and_u);
+    tcase_add_test(tc, test_csr_mcycle_write_sets_offset);
+    tcase_add_test(tc, test_csr_mcountinhibit_freezes_mcycle);
+    tcase_add_test(tc, test_csr_hpm_counters_read_zero);
+    tcase_add_test(tc, test_csr_fcsr_fs_off_illegal);
+    tcase_add_test(tc, test_csr_fcsr_write_sets_fs_dirty);
+    tcase_add_test(tc, test_csr_csrrs_x0_on_readonly_reads);
+    tcase_add_test(tc, test_csr_csrrs_write_to_readonly_raises_with_insn);
+    tcase_add_test(tc, test_csr_csrrw_returns_old_value);
+    tcase_add_test(tc, test_csr_pmp_locked_entry_ignores_writes);
+    tcase_add_test(tc, test_csr_pmp_w_without_r_cleared);
+    tcase_add_test(tc, test_csr_pmpaddr_is_54_bits);
+    tcase_add_test(tc, test_csr_stimecmp_needs_stce_in_s);
+    tcase_add_test(tc, test_csr_stimecmp_drives_stip);
+    tcase_add_test(tc, test_csr_stimecmp_rewrite_cancels_event);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(rv_csr_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
