@@ -54,7 +54,8 @@ static void plic_put_bit(uint32_t *words, unsigned src, bool v)
     words[src / 32] = v ? words[src / 32] | m : words[src / 32] & ~m;
 }
 
-/* Sources a context may be interrupted by; 0 if none (§8: ties to the lowest id). */
+/* The source context c would claim: highest priority above its threshold,
+ * ties to the lowest id (§8); 0 if none. */
 static unsigned plic_best(const struct plic *p, const struct plic_context *c)
 {
     unsigned best = 0;
