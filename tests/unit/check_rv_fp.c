@@ -540,6 +540,165 @@ START_TEST(test_fp_unboxed_single_inputs_read_as_canonical_nan)
 }
 END_TEST
 
+/*
+ * An independent RMM reference in integer arithmetic: the exact value
+ * (-1)^sign * m * 2^e rounded to fmt with ties away from zero, subnormals
+ * included. Values beyond the largest finite are not generated.
+ */
+struct ref_fmt {
+    unsigned frac_bits, exp_bits;
+    int bias;
+};
+
+static const struct ref_fmt ref_fmts[2] = { [FP_FMT_S] = { 23, 8, 127 }, [FP_FMT_D] = { 52, 11, 1023 } };
+
+static unsigned ref_bitlen(unsigned __int128 m)
+{
+    unsigned n = 0;
+    while (m) {
+        n++;
+        m >>= 1;
+    }
+    return n;
+}
+
+static uint64_t ref_round_rmm(enum fp_fmt fmt, bool sign, unsigned __int128 m, int e)
+{
+    const struct ref_fmt *f = &ref_fmts[fmt];
+    int min_e = 1 - f->bias - (int)f->frac_bits;        /* exponent of the smallest subnormal */
+    int len = (int)ref_bitlen(m);
+    int lead = len - 1 + e;
+    int shift = lead >= 1 - f->bias ? len - (int)f->frac_bits - 1 : min_e - e;
+    unsigned __int128 mant;
+
+    if (shift <= 0) {
+        mant = m << -shift;
+    } else if (shift > len) {
+        mant = 0;
+    } else {
+        mant = m >> shift;
+        if ((m >> (shift - 1)) & 1)                     /* the first dropped bit: half or more */
+            mant++;
+    }
+    int e2 = e + shift;
+    if (mant >> (f->frac_bits + 1)) {                  /* rounding carried into a new bit */
+        mant >>= 1;
+        e2++;
+    }
+    uint64_t bits = (uint64_t)mant;
+    if (mant >> f->frac_bits)
+        bits = ((uint64_t)(e2 + (int)f->frac_bits + f->bias) << f->frac_bits) |
+               (bits & ((1ull << f->frac_bits) - 1));
+    if (sign)
+        bits |= 1ull << (f->frac_bits + f->exp_bits);
+    return fmt == FP_FMT_S ? BS(bits) : bits;
+}
+
+/* Splits a finite operand into sign, integer significand and exponent. */
+static void ref_split(enum fp_fmt fmt, uint64_t v, bool *sign, uint64_t *m, int *e)
+{
+    const struct ref_fmt *f = &ref_fmts[fmt];
+    uint64_t be = (v >> f->frac_bits) & ((1ull << f->exp_bits) - 1);
+
+    *sign = (v >> (f->frac_bits + f->exp_bits)) & 1;
+    *m = v & ((1ull << f->frac_bits) - 1);
+    if (be)
+        *m |= 1ull << f->frac_bits;
+    *e = (be ? (int)be : 1) - f->bias - (int)f->frac_bits;
+}
+
+static uint64_t ref_rng(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A finite operand with a significand of few or many bits (few bits make
+ * exact ties likely) and a biased exponent in [lo, lo + span). */
+static uint64_t ref_operand(enum fp_fmt fmt, uint64_t *s, unsigned lo, unsigned span)
+{
+    const struct ref_fmt *f = &ref_fmts[fmt];
+    static const unsigned widths[3] = { 6, 13, 64 };
+    unsigned w = widths[ref_rng(s) % 3];
+    unsigned fb = f->frac_bits;
+    uint64_t frac = ref_rng(s) & ((1ull << fb) - 1);
+    if (w < fb)
+        frac &= ~((1ull << (fb - w)) - 1);
+    uint64_t be = lo + ref_rng(s) % span;
+    uint64_t sign = ref_rng(s) & 1;
+    uint64_t v = (sign << (fb + f->exp_bits)) | (be << fb) | frac;
+    return fmt == FP_FMT_S ? BS(v) : v;
+}
+
+static void ref_check(enum fp_op op, enum fp_fmt fmt, uint64_t a, uint64_t b, uint64_t want)
+{
+    unsigned fl = 0;
+    uint64_t got = fp_arith(op, fmt, a, b, 0, FP_RM_RMM, &fl);
+    ck_assert_msg(got == want, "op %d fmt %d %#llx, %#llx: got %#llx want %#llx", (int)op, (int)fmt,
+                  (unsigned long long)a, (unsigned long long)b, (unsigned long long)got,
+                  (unsigned long long)want);
+}
+
+START_TEST(test_fp_rmm_random_products_match_integer_reference)
+{
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (int fmt = FP_FMT_S; fmt <= FP_FMT_D; fmt++) {
+        unsigned bias = (unsigned)ref_fmts[fmt].bias;
+        for (int i = 0; i < 20000; i++) {
+            /* Exponents from deep below 1 to modestly above: results from
+             * zero through subnormal to normal, never overflowing. */
+            uint64_t a = ref_operand((enum fp_fmt)fmt, &seed, 1, bias + bias / 2);
+            uint64_t b = ref_operand((enum fp_fmt)fmt, &seed, bias / 2, bias);
+            bool sa, sb;
+            uint64_t ma, mb;
+            int ea, eb;
+            ref_split((enum fp_fmt)fmt, a, &sa, &ma, &ea);
+            ref_split((enum fp_fmt)fmt, b, &sb, &mb, &eb);
+            uint64_t want = ref_round_rmm((enum fp_fmt)fmt, sa != sb, (unsigned __int128)ma * mb, ea + eb);
+            if ((want & ~(FP_BOX_S | (1ull << 63) | (1ull << 31))) == 0)
+                continue;                                   /* underflow to zero: sign rules aside */
+            ref_check(FP_OP_MUL, (enum fp_fmt)fmt, a, b, want);
+            unsigned fl = 0;
+            uint64_t zero = fmt == FP_FMT_S ? BS(0) : 0;
+            ck_assert_uint_eq(fp_arith(FP_OP_MADD, (enum fp_fmt)fmt, a, b, zero, FP_RM_RMM, &fl), want);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_fp_rmm_random_sums_and_quotients_match_integer_reference)
+{
+    uint64_t seed = 0x0123456789abcdefull;
+    for (int fmt = FP_FMT_S; fmt <= FP_FMT_D; fmt++) {
+        enum fp_fmt ff = (enum fp_fmt)fmt;
+        unsigned fb = ref_fmts[fmt].frac_bits;
+        for (int i = 0; i < 20000; i++) {
+            uint64_t a = ref_operand(ff, &seed, 1, fb + 16), b = ref_operand(ff, &seed, 1, fb + 16);
+            bool sa, sb;
+            uint64_t ma, mb;
+            int ea, eb;
+            ref_split(ff, a, &sa, &ma, &ea);
+            ref_split(ff, b, &sb, &mb, &eb);
+            /* Sum: align on the smaller exponent; the span keeps it in 128 bits. */
+            int e = ea < eb ? ea : eb;
+            __int128 x = (__int128)ma << (ea - e), y = (__int128)mb << (eb - e);
+            __int128 sum = (sa ? -x : x) + (sb ? -y : y);
+            if (sum != 0)
+                ref_check(FP_OP_ADD, ff, a, b,
+                          ref_round_rmm(ff, sum < 0, (unsigned __int128)(sum < 0 ? -sum : sum), e));
+            /* Quotient of normal operands: 75 extra bits and a sticky bit. */
+            if (ma >> fb && mb >> fb) {
+                unsigned __int128 n = (unsigned __int128)ma << 75;
+                unsigned __int128 q = n / mb, sticky = (n % mb) != 0;
+                ref_check(FP_OP_DIV, ff, a, b, ref_round_rmm(ff, sa != sb, q << 1 | sticky, ea - eb - 76));
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *rv_fp_suite(void)
 {
     Suite *s = suite_create("rv_fp");
@@ -554,6 +713,8 @@ static Suite *rv_fp_suite(void)
     tcase_add_test(r, test_fp_madd_d_tie_rmm_away);
     tcase_add_test(r, test_fp_sqrt_s_inexact_each_mode);
     tcase_add_test(r, test_fp_add_d_exact_zero_rdn_is_negative);
+    tcase_add_test(r, test_fp_rmm_random_products_match_integer_reference);
+    tcase_add_test(r, test_fp_rmm_random_sums_and_quotients_match_integer_reference);
     suite_add_tcase(s, r);
 
     TCase *f = tcase_create("flags");
