@@ -34,8 +34,8 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunknown-pragmas"
 #pragma STDC FENV_ACCESS ON
-#pragma GCC diagnostic pop
 #pragma GCC optimize("rounding-math")
+#pragma GCC diagnostic pop
 
 typedef __float128 fp_quad;
 
