@@ -2,10 +2,12 @@
  * Unit tests for cpu-riscv/csr: the access rules of RISC-V priv 1.12 §2.1
  * (privilege, read-only), WARL legalisation (§3.1.6-7, §4.1.11), the
  * sstatus/sie/sip views, counters and their enables (§3.1.10-13), fcsr and
- * FS, PMP locking (§3.7.1) and the Sstc stimecmp timer.
+ * FS, PMP locking (§3.7.1) and the Sstc stimecmp timer; the -cpu model
+ * parser, misa and the riscv,isa string built from it.
  */
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/machine.h"
 #include "cpu-riscv/rv.h"
@@ -403,6 +405,64 @@ START_TEST(test_csr_stimecmp_rewrite_cancels_event)
 }
 END_TEST
 
+/* ---- -cpu model and riscv,isa (cpu.c) ---- */
+
+START_TEST(test_cpu_model_default_isa_string_canonical)
+{
+    struct rv_ext ext;
+    struct emu_err err;
+    char isa[256];
+    ck_assert_int_eq(rv_parse_cpu_model("rv64", &ext, &err), 0);
+    rv_isa_string(&ext, isa, sizeof(isa));
+    ck_assert_str_eq(isa, "rv64imafdc_zicbom_zicboz_zicntr_zicsr_zifencei_zihpm_zba_zbb_zbc_zbs_sstc_svpbmt");
+}
+END_TEST
+
+START_TEST(test_cpu_model_ext_off_dropped_from_isa)
+{
+    struct rv_ext ext;
+    struct emu_err err;
+    char isa[256];
+    ck_assert_int_eq(rv_parse_cpu_model("rv64,c=off,zbc=off,svpbmt=off,d=off", &ext, &err), 0);
+    rv_isa_string(&ext, isa, sizeof(isa));
+    ck_assert_str_eq(isa, "rv64imaf_zicbom_zicboz_zicntr_zicsr_zifencei_zihpm_zba_zbb_zbs_sstc");
+}
+END_TEST
+
+START_TEST(test_cpu_model_bad_input_names_it)
+{
+    struct rv_ext ext;
+    struct emu_err err;
+    ck_assert_int_eq(rv_parse_cpu_model("rv64,zfoo=on", &ext, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "zfoo"));
+    ck_assert_int_eq(rv_parse_cpu_model("rv64,m=maybe", &ext, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "maybe"));
+    ck_assert_int_eq(rv_parse_cpu_model("rv32", &ext, &err), -1);
+    ck_assert_int_eq(rv_parse_cpu_model("rv64,m", &ext, &err), -1);
+    ck_assert_int_eq(rv_parse_cpu_model("rv64,f=off", &ext, &err), -1);   /* d needs f */
+    ck_assert_ptr_nonnull(strstr(err.msg, "requires f"));
+}
+END_TEST
+
+START_TEST(test_cpu_model_misa_follows_extensions)
+{
+    struct rv_ext ext;
+    struct emu_err err;
+    ck_assert_int_eq(rv_parse_cpu_model("rv64,c=off,d=off,f=off", &ext, &err), 0);
+    struct cpu *c = rv_cpu_create(mach, 1, &ext, 1);
+    ck_assert_ptr_nonnull(c);
+    uint64_t misa = rv_of(c)->misa;
+    ck_assert(!(misa & (1u << ('C' - 'A'))));
+    ck_assert(!(misa & (1u << ('F' - 'A'))));
+    ck_assert(misa & (1u << ('M' - 'A')));
+    ck_assert_uint_eq(rv_of(c)->hartid, 1);
+    /* FS cannot be switched on without F. */
+    ck_assert_int_eq(rv_csr_write(rv_of(c), 0x300, RV_MSTATUS_FS), 0);
+    ck_assert_uint_eq(rv_of(c)->mstatus & RV_MSTATUS_FS, 0);
+    c->ops->destroy(c);
+}
+END_TEST
+
 static Suite *rv_csr_suite(void)
 {
     Suite *s = suite_create("rv_csr");
@@ -440,6 +500,13 @@ static Suite *rv_csr_suite(void)
     tcase_add_test(tc, test_csr_stimecmp_drives_stip);
     tcase_add_test(tc, test_csr_stimecmp_rewrite_cancels_event);
     suite_add_tcase(s, tc);
+    TCase *model = tcase_create("cpu_model");
+    tcase_add_checked_fixture(model, setup, teardown);
+    tcase_add_test(model, test_cpu_model_default_isa_string_canonical);
+    tcase_add_test(model, test_cpu_model_ext_off_dropped_from_isa);
+    tcase_add_test(model, test_cpu_model_bad_input_names_it);
+    tcase_add_test(model, test_cpu_model_misa_follows_extensions);
+    suite_add_tcase(s, model);
     return s;
 }
 
