@@ -53,9 +53,11 @@ static int memmap_insert(struct memmap *m, const struct mem_region *nr, struct e
     struct mem_region *arr = malloc((m->n + 1) * sizeof(*arr));
     if (!arr)
         return emu_errf(err, "out of memory for the memory map");
-    memcpy(arr, m->r, pos * sizeof(*arr));
+    if (m->n) {
+        memcpy(arr, m->r, pos * sizeof(*arr));
+        memcpy(arr + pos + 1, m->r + pos, (m->n - pos) * sizeof(*arr));
+    }
     arr[pos] = *nr;
-    memcpy(arr + pos + 1, m->r + pos, (m->n - pos) * sizeof(*arr));
     free(m->r);
     m->r = arr;
     m->n++;

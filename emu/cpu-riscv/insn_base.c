@@ -193,7 +193,8 @@ static bool trans_op_imm_32(struct rv_dc *dc)
 
     if (rd == 0)
         return true;
-    switch (rv_alt_index(dc->insn)) {
+    /* For addiw, bit 30 is part of the immediate, not a function bit. */
+    switch (rv_funct3(dc->insn) == 0 ? 0 : rv_alt_index(dc->insn)) {
     case 0:                                         /* addiw */
         ir_alui(b, IR_ADDI, X(rd), rs1, rv_imm_i(dc->insn));
         ir_alu(b, IR_EXT32S, X(rd), X(rd), 0);

@@ -1,0 +1,197 @@
+/*
+ * The riscv-virt device tree, shaped like QEMU virt's so that OpenSBI's
+ * generic platform, U-Boot and Linux find what they expect (bindings:
+ * Linux Documentation/devicetree/bindings/riscv/cpus.yaml,
+ * interrupt-controller/sifive,plic-1.0.0.yaml, timer/sifive,clint.yaml).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board/riscv_virt.h"
+#include "core/fdt_build.h"
+#include "core/machine.h"
+
+struct virt_phandles {
+    uint32_t intc[MACHINE_MAX_CPUS];
+    uint32_t cpu[MACHINE_MAX_CPUS];
+    uint32_t plic, test;
+};
+
+static void fdt_cpus(struct fdt_build *fb, const struct machine *m, const struct riscv_virt *vs,
+                     struct virt_phandles *ph)
+{
+    fdt_build_begin_node(fb, "cpus");
+    fdt_build_prop_u32(fb, "#address-cells", 1);
+    fdt_build_prop_u32(fb, "#size-cells", 0);
+    fdt_build_prop_u32(fb, "timebase-frequency", (uint32_t)RISCV_VIRT_TIMEBASE_HZ);
+    for (unsigned h = 0; h < m->ncpus; h++) {
+        ph->cpu[h] = fdt_build_alloc_phandle(fb);
+        ph->intc[h] = fdt_build_alloc_phandle(fb);
+        fdt_build_begin_node_at(fb, "cpu", h);
+        fdt_build_prop_u32(fb, "phandle", ph->cpu[h]);
+        fdt_build_prop_string(fb, "device_type", "cpu");
+        fdt_build_prop_u32(fb, "reg", h);
+        fdt_build_prop_string(fb, "status", "okay");
+        fdt_build_prop_string(fb, "compatible", "riscv");
+        fdt_build_prop_string(fb, "riscv,isa", vs->isa);
+        fdt_build_prop_string(fb, "mmu-type", "riscv,sv57");
+        if (vs->ext.zicbom)
+            fdt_build_prop_u32(fb, "riscv,cbom-block-size", 64);
+        if (vs->ext.zicboz)
+            fdt_build_prop_u32(fb, "riscv,cboz-block-size", 64);
+        fdt_build_begin_node(fb, "interrupt-controller");
+        fdt_build_prop_u32(fb, "#interrupt-cells", 1);
+        fdt_build_prop_empty(fb, "interrupt-controller");
+        fdt_build_prop_string(fb, "compatible", "riscv,cpu-intc");
+        fdt_build_prop_u32(fb, "phandle", ph->intc[h]);
+        fdt_build_end_node(fb);
+        fdt_build_end_node(fb);
+    }
+    fdt_build_begin_node(fb, "cpu-map");
+    fdt_build_begin_node(fb, "cluster0");
+    for (unsigned h = 0; h < m->ncpus; h++) {
+        char name[16];
+        snprintf(name, sizeof(name), "core%u", h);
+        fdt_build_begin_node(fb, name);
+        fdt_build_prop_u32(fb, "cpu", ph->cpu[h]);
+        fdt_build_end_node(fb);
+    }
+    fdt_build_end_node(fb);
+    fdt_build_end_node(fb);
+    fdt_build_end_node(fb);
+}
+
+/* interrupts-extended: for each hart, its intc and the given irq numbers. */
+static void fdt_per_hart_irqs(struct fdt_build *fb, const struct machine *m, const struct virt_phandles *ph,
+                              unsigned irq_a, unsigned irq_b)
+{
+    uint32_t cells[4 * MACHINE_MAX_CPUS];
+    size_t n = 0;
+    for (unsigned h = 0; h < m->ncpus; h++) {
+        cells[n++] = ph->intc[h];
+        cells[n++] = irq_a;
+        cells[n++] = ph->intc[h];
+        cells[n++] = irq_b;
+    }
+    fdt_build_prop_cells(fb, "interrupts-extended", cells, n);
+}
+
+static void fdt_soc(struct fdt_build *fb, const struct machine *m, struct virt_phandles *ph)
+{
+    const struct riscv_virt_region *map = riscv_virt_map;
+
+    fdt_build_begin_node(fb, "soc");
+    fdt_build_prop_u32(fb, "#address-cells", 2);
+    fdt_build_prop_u32(fb, "#size-cells", 2);
+    fdt_build_prop_string(fb, "compatible", "simple-bus");
+    fdt_build_prop_empty(fb, "ranges");
+
+    ph->test = fdt_build_alloc_phandle(fb);
+    fdt_build_begin_node_at(fb, "test", map[VIRT_TEST].base);
+    static const char *const test_compat[] = { "sifive,test1", "sifive,test0", "syscon" };
+    fdt_build_prop_strings(fb, "compatible", test_compat, 3);
+    fdt_build_prop_reg(fb, map[VIRT_TEST].base, map[VIRT_TEST].size);
+    fdt_build_prop_u32(fb, "phandle", ph->test);
+    fdt_build_end_node(fb);
+
+    fdt_build_begin_node(fb, "poweroff");
+    fdt_build_prop_string(fb, "compatible", "syscon-poweroff");
+    fdt_build_prop_u32(fb, "regmap", ph->test);
+    fdt_build_prop_u32(fb, "offset", 0);
+    fdt_build_prop_u32(fb, "value", 0x5555);
+    fdt_build_end_node(fb);
+
+    fdt_build_begin_node(fb, "reboot");
+    fdt_build_prop_string(fb, "compatible", "syscon-reboot");
+    fdt_build_prop_u32(fb, "regmap", ph->test);
+    fdt_build_prop_u32(fb, "offset", 0);
+    fdt_build_prop_u32(fb, "value", 0x7777);
+    fdt_build_end_node(fb);
+
+    fdt_build_begin_node_at(fb, "clint", map[VIRT_CLINT].base);
+    static const char *const clint_compat[] = { "sifive,clint0", "riscv,clint0" };
+    fdt_build_prop_strings(fb, "compatible", clint_compat, 2);
+    fdt_build_prop_reg(fb, map[VIRT_CLINT].base, map[VIRT_CLINT].size);
+    fdt_per_hart_irqs(fb, m, ph, RV_IRQ_MSI, RV_IRQ_MTI);
+    fdt_build_end_node(fb);
+
+    ph->plic = fdt_build_alloc_phandle(fb);
+    fdt_build_begin_node_at(fb, "plic", map[VIRT_PLIC].base);
+    static const char *const plic_compat[] = { "sifive,plic-1.0.0", "riscv,plic0" };
+    fdt_build_prop_strings(fb, "compatible", plic_compat, 2);
+    fdt_build_prop_reg(fb, map[VIRT_PLIC].base, map[VIRT_PLIC].size);
+    fdt_build_prop_u32(fb, "#address-cells", 0);
+    fdt_build_prop_u32(fb, "#interrupt-cells", 1);
+    fdt_build_prop_empty(fb, "interrupt-controller");
+    fdt_build_prop_u32(fb, "riscv,ndev", VIRT_PLIC_NSOURCES - 1);
+    fdt_build_prop_u32(fb, "phandle", ph->plic);
+    fdt_per_hart_irqs(fb, m, ph, RV_IRQ_MEI, RV_IRQ_SEI);
+    fdt_build_end_node(fb);
+
+    fdt_build_begin_node_at(fb, "serial", map[VIRT_UART0].base);
+    fdt_build_prop_string(fb, "compatible", "ns16550a");
+    fdt_build_prop_reg(fb, map[VIRT_UART0].base, map[VIRT_UART0].size);
+    fdt_build_prop_u32(fb, "clock-frequency", 3686400);
+    fdt_build_prop_u32(fb, "interrupts", VIRT_UART0_IRQ);
+    fdt_build_prop_u32(fb, "interrupt-parent", ph->plic);
+    fdt_build_end_node(fb);
+
+    fdt_build_end_node(fb);
+}
+
+long riscv_virt_fdt(struct machine *m, const struct riscv_virt *vs, void **out, struct emu_err *err)
+{
+    struct fdt_build fb;
+    struct virt_phandles ph;
+    char stdout_path[64];
+
+    memset(&ph, 0, sizeof(ph));
+    if (fdt_build_init(&fb, 8192) < 0)
+        return emu_errf(err, "out of memory building the device tree");
+    fdt_build_begin_node(&fb, "");
+    fdt_build_prop_u32(&fb, "#address-cells", 2);
+    fdt_build_prop_u32(&fb, "#size-cells", 2);
+    fdt_build_prop_string(&fb, "compatible", "riscv-virtio");
+    fdt_build_prop_string(&fb, "model", "riscv-virtio,qemu");
+
+    fdt_build_begin_node(&fb, "chosen");
+    snprintf(stdout_path, sizeof(stdout_path), "/soc/serial@%llx",
+             (unsigned long long)riscv_virt_map[VIRT_UART0].base);
+    fdt_build_prop_string(&fb, "stdout-path", stdout_path);
+    if (m->cfg.append)
+        fdt_build_prop_string(&fb, "bootargs", m->cfg.append);
+    if (vs->initrd_end) {
+        fdt_build_prop_u64(&fb, "linux,initrd-start", vs->initrd_start);
+        fdt_build_prop_u64(&fb, "linux,initrd-end", vs->initrd_end);
+    }
+    fdt_build_end_node(&fb);
+
+    fdt_build_begin_node_at(&fb, "memory", riscv_virt_map[VIRT_DRAM].base);
+    fdt_build_prop_string(&fb, "device_type", "memory");
+    fdt_build_prop_reg(&fb, riscv_virt_map[VIRT_DRAM].base, m->cfg.ram_size);
+    fdt_build_end_node(&fb);
+
+    fdt_cpus(&fb, m, vs, &ph);
+    fdt_soc(&fb, m, &ph);
+    fdt_build_end_node(&fb);
+
+    if (fdt_build_finish(&fb, 4096, err) < 0) {
+        fdt_build_free(&fb);
+        return -1;
+    }
+    size_t size = fdt_build_size(&fb);
+    if (size > RISCV_VIRT_FDT_MAX) {
+        fdt_build_free(&fb);
+        return emu_errf(err, "device tree too large (%zu bytes)", size);
+    }
+    void *copy = malloc(size);
+    if (!copy) {
+        fdt_build_free(&fb);
+        return emu_errf(err, "out of memory building the device tree");
+    }
+    memcpy(copy, fdt_build_blob(&fb), size);
+    fdt_build_free(&fb);
+    *out = copy;
+    return (long)size;
+}
