@@ -102,6 +102,7 @@ struct uart16550 {
     bool rx_timeout;            /* character timeout indication */
     unsigned rx_idle;           /* character times since the last RX FIFO activity */
     bool rx_eof;
+    bool rx_polled;             /* the guest read LSR with the RX FIFO empty */
     uint64_t rx_event;          /* pending poll event id, 0 when none */
     bool irq_level;
     struct uart16550_stats stats;
@@ -194,12 +195,23 @@ static bool uart_loopback(const struct uart16550 *u)
     return u->mcr & UART_MCR_LOOP;
 }
 
+/*
+ * Input is taken from the backend only while the guest is listening: its
+ * receive interrupt is enabled, or it polled LSR and found no data. A
+ * byte delivered earlier could be thrown away by a FIFO reset during the
+ * guest's UART set-up, and scripted input must arrive whole.
+ */
+static bool uart_rx_listening(const struct uart16550 *u)
+{
+    return (u->ier & UART_IER_ERBFI) || u->rx_polled;
+}
+
 static bool uart_rx_wants_poll(const struct uart16550 *u)
 {
     bool room = u->rx.count < uart_rx_capacity(u);
     bool below_trigger = u->rx.count && u->rx.count < uart_rx_trigger(u);
 
-    if (!u->rx_eof && !uart_loopback(u) && room)
+    if (!u->rx_eof && !uart_loopback(u) && room && uart_rx_listening(u))
         return true;
     /* A terminal is watched even when the guest reads nothing, so the
      * user's escape keys (Ctrl-A X) still work. */
@@ -230,11 +242,12 @@ static void uart_rx_poll(void *opaque, uint64_t now)
     bool took = false;
 
     u->rx_event = 0;
-    if (!u->rx_eof && !uart_loopback(u) && u->rx.count < uart_rx_capacity(u)) {
+    if (!u->rx_eof && !uart_loopback(u) && u->rx.count < uart_rx_capacity(u) && uart_rx_listening(u)) {
         uint8_t b;
         int r = chardev_read(u->ch, &b);
         if (r == 1 && uart_rx_push(u, b)) {
             u->stats.bytes_in++;
+            u->rx_polled = false;
             took = true;
         } else if (r < 0) {
             u->rx_eof = true;
@@ -311,8 +324,12 @@ static uint8_t uart_read_lsr(struct uart16550 *u)
 {
     uint8_t lsr = UART_LSR_THRE | UART_LSR_TEMT | u->lsr_err;
 
-    if (u->rx.count)
+    if (u->rx.count) {
         lsr |= UART_LSR_DR;
+    } else if (!u->rx_polled) {
+        u->rx_polled = true;
+        uart_rx_schedule(u);
+    }
     u->lsr_err = 0;
     return lsr;
 }
