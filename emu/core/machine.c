@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/chardev.h"
 #include "core/memmap.h"
 #include "exec/exec.h"
 #include "exec/tb.h"
@@ -130,6 +131,8 @@ enum machine_stop machine_run(struct machine *m)
         }
         m->vclock = deadline;
         evq_run_due(&m->evq, m->vclock);
+        if (m->console && chardev_quit_requested(m->console))
+            machine_request_stop(m, MACHINE_STOP_USER, 0);
     }
     return m->stop;
 }

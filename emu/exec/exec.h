@@ -45,6 +45,10 @@ struct tlb_fill {
     bool allow[3];          /* may the entry also serve read / write / exec at this mmu_idx? */
 };
 
+/* TB flag bit the engine reserves: a TB of exactly one instruction (to stop
+ * at an exact instruction count, or to single-step). ISAs leave it clear. */
+#define EXEC_TBF_ONE_INSN (1u << 31)
+
 struct exec_isa {
     const char *name;
     unsigned pc_slot;       /* IR slot holding the guest pc */

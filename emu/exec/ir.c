@@ -8,6 +8,7 @@ void ir_builder_reset(struct ir_builder *b)
     b->nops = 0;
     b->next_temp = IR_TEMP_BASE;
     b->ninsns = 0;
+    b->insn_cap = IR_MAX_INSNS - 1;
     b->overflow = false;
 }
 
@@ -35,7 +36,7 @@ unsigned ir_temp(struct ir_builder *b)
 
 bool ir_has_room(const struct ir_builder *b, unsigned n)
 {
-    return !b->overflow && b->nops + n <= IR_MAX_OPS && b->ninsns + 1 < IR_MAX_INSNS &&
+    return !b->overflow && b->nops + n <= IR_MAX_OPS && b->ninsns < b->insn_cap &&
            b->next_temp + 16 <= IR_NSLOTS;
 }
 

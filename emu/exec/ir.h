@@ -122,6 +122,7 @@ struct ir_builder {
     uint16_t insn_off[IR_MAX_INSNS];   /* byte offset of each guest insn from the TB pc */
     uint8_t insn_class[IR_MAX_INSNS];  /* enum op_class of each guest insn */
     unsigned ninsns;
+    unsigned insn_cap;                 /* at most this many insns (ir_has_room says no after) */
     bool overflow;                     /* too many ops: the front end must end the TB */
 };
 

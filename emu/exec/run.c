@@ -49,6 +49,16 @@ static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t m
     const unsigned pc_slot = cpu->isa->pc_slot;
     for (;;) {
         struct tb **link;
+        if (tb->ninsns > max_insns - cpu->insns) {
+            /* Finish exactly at the limit, one instruction at a time. */
+            tb = tb_find(cpu, tb->pc, tb->flags | EXEC_TBF_ONE_INSN);
+            if (!tb) {
+                cpu->isa->take_fault(cpu, cpu->r[pc_slot]);
+                cpu->fault.pending = false;
+                cpu->cycles++;
+                return;
+            }
+        }
         cpu->cycles += tb->cycles;
         cpu->insns += tb->ninsns;
         for (unsigned i = 0; i < tb->ninsns; i++)

@@ -218,7 +218,9 @@ static struct tb *tb_translate(struct cpu *cpu, uint64_t pc, uint64_t phys, uint
     struct ir_builder *b = &c->builder;
 
     ir_builder_reset(b);
-    if (cpu->isa->translate(cpu, b, pc, flags) < 0)
+    if (flags & EXEC_TBF_ONE_INSN)
+        b->insn_cap = 1;
+    if (cpu->isa->translate(cpu, b, pc, flags & ~EXEC_TBF_ONE_INSN) < 0)
         return NULL;
 
     /* The last instruction may straddle into the next page (at most 15
