@@ -97,6 +97,7 @@ static void rv_translate_one(struct rv_dc *dc, unsigned off)
     const struct rv_insn *row = NULL;
 
     dc->insn = dc->raw;
+    dc->b->code_end = off + dc->len;
     if (dc->len == 2)
         dc->insn = dc->rv->ext.c ? rv_expand_rvc(dc->raw, &dc->rv->ext) : 0;
     if (dc->insn != 0)

@@ -9,6 +9,7 @@ void ir_builder_reset(struct ir_builder *b)
     b->next_temp = IR_TEMP_BASE;
     b->ninsns = 0;
     b->insn_cap = IR_MAX_INSNS - 1;
+    b->code_end = 0;
     b->overflow = false;
 }
 

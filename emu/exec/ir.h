@@ -123,6 +123,7 @@ struct ir_builder {
     uint8_t insn_class[IR_MAX_INSNS];  /* enum op_class of each guest insn */
     unsigned ninsns;
     unsigned insn_cap;                 /* at most this many insns (ir_has_room says no after) */
+    unsigned code_end;                 /* byte offset just past the last insn; the front end sets it */
     bool overflow;                     /* too many ops: the front end must end the TB */
 };
 

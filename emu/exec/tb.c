@@ -128,59 +128,82 @@ static void tb_unhash(struct exec_cache *c, struct tb *tb)
     }
 }
 
-static void page_invalidate(struct machine *m, uint64_t page)
+static struct code_page **code_page_slot(struct exec_cache *c, uint64_t page)
 {
-    struct exec_cache *c = m->exec;
     struct code_page **pp = &c->pages[page_hash(page)];
     while (*pp && (*pp)->page != page)
         pp = &(*pp)->next;
-    if (*pp) {
-        struct code_page *cp = *pp;
-        *pp = cp->next;
-        for (struct tb *tb = cp->tbs, *next; tb; tb = next) {
-            unsigned which = tb->phys_page[0] == page ? 0 : 1;
-            next = tb->page_next[which];
-            if (!tb->invalid) {
-                tb->invalid = true;
-                tb_unhash(c, tb);
-            }
+    return pp;
+}
+
+static void page_invalidate(struct machine *m, struct code_page **pp)
+{
+    struct exec_cache *c = m->exec;
+    struct code_page *cp = *pp;
+    uint64_t page = cp->page;
+    *pp = cp->next;
+    for (struct tb *tb = cp->tbs, *next; tb; tb = next) {
+        unsigned which = tb->phys_page[0] == page ? 0 : 1;
+        next = tb->page_next[which];
+        if (!tb->invalid) {
+            tb->invalid = true;
+            tb_unhash(c, tb);
         }
-        jmp_caches_clear(m);
     }
+    jmp_caches_clear(m);
     page_mark(m, page, false);
+}
+
+static bool code_bytes_overlap(const struct code_page *cp, unsigned first, unsigned last)
+{
+    for (unsigned i = first; i <= last; i++) {
+        if (cp->code_bytes[i / 64] >> (i % 64) & 1)
+            return true;
+    }
+    return false;
 }
 
 void exec_invalidate_phys(struct machine *m, uint64_t addr, uint64_t len)
 {
     if (!m->exec || len == 0)
         return;
+    uint64_t end = addr + len - 1;
     uint64_t first = addr & ~(MEM_PAGE_SIZE - 1);
-    uint64_t last = (addr + len - 1) & ~(MEM_PAGE_SIZE - 1);
+    uint64_t last = end & ~(MEM_PAGE_SIZE - 1);
     for (uint64_t p = first;; p += MEM_PAGE_SIZE) {
         struct mem_region *r = memmap_find(&m->map, p);
-        if (r && r->code_pages && r->code_pages[(p - r->base) >> MEM_PAGE_BITS])
-            page_invalidate(m, p);
+        if (r && r->code_pages && r->code_pages[(p - r->base) >> MEM_PAGE_BITS]) {
+            struct code_page **pp = code_page_slot(m->exec, p);
+            unsigned lo = p == first ? (unsigned)(addr - p) : 0;
+            unsigned hi = p == last ? (unsigned)(end - p) : (unsigned)MEM_PAGE_SIZE - 1;
+            if (!*pp)
+                page_mark(m, p, false);
+            else if (code_bytes_overlap(*pp, lo, hi))
+                page_invalidate(m, pp);
+        }
         if (p == last)
             break;
     }
 }
 
-static int page_add_tb(struct exec_cache *c, uint64_t page, struct tb *tb, unsigned which)
+/* Adds tb to page's list and marks bytes [lo, hi] of the page as code. */
+static int page_add_tb(struct exec_cache *c, uint64_t page, struct tb *tb, unsigned which, unsigned lo,
+                       unsigned hi)
 {
-    struct code_page *cp = c->pages[page_hash(page)];
-    while (cp && cp->page != page)
-        cp = cp->next;
+    struct code_page *cp = *code_page_slot(c, page);
     if (!cp) {
         cp = arena_alloc(c, sizeof(*cp));
         if (!cp)
             return -1;
+        memset(cp, 0, sizeof(*cp));
         cp->page = page;
-        cp->tbs = NULL;
         cp->next = c->pages[page_hash(page)];
         c->pages[page_hash(page)] = cp;
     }
     tb->page_next[which] = cp->tbs;
     cp->tbs = tb;
+    for (unsigned i = lo; i <= hi; i++)
+        cp->code_bytes[i / 64] |= 1ull << (i % 64);
     return 0;
 }
 
@@ -223,14 +246,15 @@ static struct tb *tb_translate(struct cpu *cpu, uint64_t pc, uint64_t phys, uint
     if (cpu->isa->translate(cpu, b, pc, flags & ~EXEC_TBF_ONE_INSN) < 0)
         return NULL;
 
-    /* The last instruction may straddle into the next page (at most 15
-     * bytes for any ISA): register the TB there too if it is mapped. */
+    /* The code may run into the next page (an instruction straddling the
+     * boundary): register the TB there too. */
+    unsigned off = (unsigned)(pc & (MEM_PAGE_SIZE - 1));
+    unsigned end = off + (b->code_end ? b->code_end : 16);     /* one past the last code byte */
     uint64_t page0 = phys & ~(MEM_PAGE_SIZE - 1), page1 = UINT64_MAX;
-    uint64_t last = pc + b->insn_off[b->ninsns ? b->ninsns - 1 : 0] + 14;
-    if ((last & ~(MEM_PAGE_SIZE - 1)) != (pc & ~(MEM_PAGE_SIZE - 1))) {
+    if (end > MEM_PAGE_SIZE) {
         struct cpu_fault saved = cpu->fault;
-        uint64_t p2;
-        if (exec_translate(cpu, last & ~(MEM_PAGE_SIZE - 1), TLB_EXEC, cpu->isa->fetch_mmu_idx(cpu, flags), &p2) == 0)
+        uint64_t p2, next_va = (pc & ~(MEM_PAGE_SIZE - 1)) + MEM_PAGE_SIZE;
+        if (exec_translate(cpu, next_va, TLB_EXEC, cpu->isa->fetch_mmu_idx(cpu, flags), &p2) == 0)
             page1 = p2 & ~(MEM_PAGE_SIZE - 1);
         cpu->fault = saved;
     }
@@ -247,7 +271,9 @@ static struct tb *tb_translate(struct cpu *cpu, uint64_t pc, uint64_t phys, uint
     tb->phys_page[1] = page1;
     tb->flags = flags;
     tb->cycles = tb_static_cycles(m, b);
-    if (page_add_tb(c, page0, tb, 0) < 0 || (page1 != UINT64_MAX && page_add_tb(c, page1, tb, 1) < 0)) {
+    unsigned hi0 = end > MEM_PAGE_SIZE ? (unsigned)MEM_PAGE_SIZE - 1 : end - 1;
+    if (page_add_tb(c, page0, tb, 0, off, hi0) < 0 ||
+        (page1 != UINT64_MAX && page_add_tb(c, page1, tb, 1, 0, end - (unsigned)MEM_PAGE_SIZE - 1) < 0)) {
         exec_flush_code(m);
         return tb_translate(cpu, pc, phys, flags);
     }

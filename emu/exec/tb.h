@@ -35,10 +35,14 @@ struct tb {
 #define EXEC_HASH_BITS 15
 #define EXEC_PAGE_HASH_BITS 12
 
+/* A physical page holding translated code: its TBs, and which of its
+ * bytes they were made from, so that a store next to code (data sharing
+ * the page, as in firmware) does not throw the code away. */
 struct code_page {
     uint64_t page;
     struct tb *tbs;
     struct code_page *next;
+    uint64_t code_bytes[4096 / 64];     /* bit per byte */
 };
 
 struct exec_cache {
