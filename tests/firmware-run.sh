@@ -55,8 +55,8 @@ judge() {
         reason="no PASS line"
     fi
     if [ -n "$reason" ]; then
-        echo "---- output of $(basename "$elf") (run $1) ----"
-        cat "$work/clean$1"
+        echo "---- output of $(basename "$elf") (run $1, first 300 lines) ----"
+        cut -c1-300 "$work/clean$1" | head -300
         echo "---- FAILED: $reason ----"
         exit 1
     fi

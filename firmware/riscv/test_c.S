@@ -53,6 +53,12 @@ test_main:
     li      s0, 0x80000000
     c.addiw s0, 0                       /* sext.w */
     CHECK   "c_addiw_zero_is_sext_w", s0, 0xffffffff80000000
+    c.li    s0, 5
+    c.addiw s0, -4
+    CHECK   "c_addiw_negative", s0, 1
+    c.li    s0, 0
+    c.addiw s0, -32
+    CHECK   "c_addiw_most_negative", s0, 0xffffffffffffffe0
 
     /* Stack-pointer adjustments. */
     c.mv    s1, sp
