@@ -290,6 +290,8 @@ START_TEST(test_exec_rv64i_word_ops_sign_extend)
         { 0x0045d51b, 0xffffffff80000000ull, 0, 0x08000000 },            /* srliw a0, a1, 4 */
         { 0x41f5d51b, 0x7fffffff80000000ull, 0, (uint64_t)-1 },          /* sraiw a0, a1, 31 */
         { 0x01f5951b, 3, 0, 0xffffffff80000000ull },                     /* slliw a0, a1, 31 */
+        { 0xffc5851b, 0, 0, (uint64_t)-4 },                              /* addiw a0, a1, -4 */
+        { 0x8005851b, 0x100000000ull, 0, (uint64_t)-2048 },              /* addiw a0, a1, -2048 */
         { 0xfff5b513, 5, 0, 1 },                                         /* sltiu a0, a1, -1 */
         { 0x00c5a533, (uint64_t)-1, 0, 1 },                              /* slt a0, a1, a2 */
         { 0x43f5d513, 0x8000000000000000ull, 0, (uint64_t)-1 },          /* srai a0, a1, 63 */
