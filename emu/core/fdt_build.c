@@ -21,7 +21,8 @@ static void fdt_build_fail(struct fdt_build *fb, int rc, const char *call, const
     if (fb->err)
         return;
     fb->err = rc < 0 ? rc : -FDT_ERR_INTERNAL;
-    snprintf(fb->where, sizeof(fb->where), "%s(%s)", call, name ? name : "");
+    /* Names are cut to fit: the message only has to say where. */
+    snprintf(fb->where, sizeof(fb->where), "%.40s(%.48s)", call, name ? name : "");
 }
 
 /* Doubles the buffer (fdt_resize moves the strings block). */
