@@ -1,7 +1,7 @@
 /*
  * Expansion of RV64C compressed instructions to their 32-bit equivalents
- * (unpriv spec 20191213 ch. 16, tables 16.4-16.6 for the opcode map, §16.3-
- * §16.6 for the formats).
+ * (unpriv spec 20191213 ch. 16, tables 16.4-16.6 for the opcode map, §16.2
+ * for the formats, §16.3-§16.5 for each instruction).
  *
  * Each C instruction is one 32-bit instruction in disguise, so expanding it
  * lets one set of trans functions serve both. Reserved encodings expand to
@@ -77,7 +77,7 @@ static uint32_t enc_j(unsigned rd, int32_t imm)
            (rd << 7) | RV_OPC_JAL;
 }
 
-/* Immediates of the C formats (unpriv §16.3, figures 16.2-16.5). */
+/* Immediates of the C formats (unpriv §16.2-§16.5). */
 static int32_t rvc_imm_ci(uint32_t c)          /* imm[5] | imm[4:0] */
 {
     return rvc_sext(rvc_bit(c, 12, 5) | rvc_bits(c, 6, 2), 6);
