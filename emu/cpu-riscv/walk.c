@@ -199,7 +199,10 @@ static bool rv_pte_reserved(const struct rv_cpu *rv, uint64_t pte, bool leaf)
     return (pte & (RV_PTE_R | RV_PTE_W)) == RV_PTE_W;
 }
 
-/* Final step: PMP on the physical page and the fill itself. */
+/* Final step: PMP on the physical page and the fill itself. PMP is
+ * checked on the whole 4 KiB page the soft TLB will cache, so a PMP
+ * boundary inside a page denies that page to S and U; firmware places its
+ * regions on page boundaries (OpenSBI rounds them to powers of two). */
 static int rv_fill_phys(struct rv_cpu *rv, uint64_t va, uint64_t pa, uint64_t size, enum tlb_access acc,
                         enum rv_priv priv, const bool perm[3], struct tlb_fill *out)
 {
