@@ -8,7 +8,9 @@
 # 2. Wall seconds from start to U-Boot's "=>" prompt (OpenSBI fw_jump +
 #    U-Boot qemu-riscv64_smode) in both.
 # Environment: EMU (emu binary; default BUILD_DIR/emu, built if missing),
-# ITERS (default 10000000), QEMU (default qemu-system-riscv64).
+# ITERS (default 10000000), QEMU (default qemu-system-riscv64),
+# PROMPT_TIMEOUT (seconds to wait for the U-Boot prompt, default 300),
+# RUN_TIMEOUT (seconds allowed for each workload run, default 600).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,6 +19,8 @@ build=${1:-/tmp/build-bench}
 emu=${EMU:-$build/emu}
 qemu=${QEMU:-qemu-system-riscv64}
 iters=${ITERS:-10000000}
+prompt_limit=${PROMPT_TIMEOUT:-300}
+run_limit=${RUN_TIMEOUT:-600}
 cc=${RISCV_CC:-riscv64-linux-gnu-gcc}
 fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
 uboot=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
@@ -43,12 +47,13 @@ run() {
     name=$1
     shift
     t0=$(now)
-    "$@" </dev/null >"$out/$name.out" 2>&1 || {
-        echo "$name failed (exit $?):" >&2
-        tail -20 "$out/$name.out" >&2
+    timeout "$run_limit" "$@" </dev/null 2>&1 | head -c 1000000 >"$out/$name.out" || true
+    t1=$(now)
+    grep -q '^DONE passed=[1-9][0-9]* failed=0' "$out/$name.out" || {
+        echo "$name failed or timed out; end of its console:" >&2
+        tail -c 1500 "$out/$name.out" | cut -c1-200 >&2
         exit 1
     }
-    t1=$(now)
     secs=$(echo "$t1 - $t0" | bc -l)
     grep -q '^PASS bench_loop_matches_reference' "$out/$name.out" || {
         echo "$name: workload self-check did not pass" >&2
@@ -73,13 +78,13 @@ qemu_secs=$secs
 loop_insns=$(tr -d '\r' <"$out/qemu-int.out" | sed -n 's/^bench: loop instructions \([0-9]*\).*/\1/p')
 qemu_insns=$emu_insns
 
-emu_prompt=$("$here/uboot-prompt.py" 300 "$emu" -M riscv-virt -m 256M -nographic \
+emu_prompt=$("$here/uboot-prompt.py" "$prompt_limit" "$emu" -M riscv-virt -m 256M -nographic \
     -bios "$fw" -kernel "$uboot" || true)
-qemu_prompt=$("$here/uboot-prompt.py" 300 "$qemu" -M virt -m 256M -nographic \
+qemu_prompt=$("$here/uboot-prompt.py" "$prompt_limit" "$qemu" -M virt -m 256M -nographic \
     -bios "$fw" -kernel "$uboot" || true)
 
-mips() { echo "scale=1; $1 / $2 / 1000000" | bc -l; }
-ratio() { case "$1$2" in *[!0-9.]*) echo "-";; *) echo "scale=2; $1 / $2" | bc -l;; esac; }
+mips() { printf '%.1f' "$(echo "$1 / $2 / 1000000" | bc -l)"; }
+ratio() { case "$1$2" in *[!0-9.]*) echo "-";; *) printf '%.2f' "$(echo "$1 / $2" | bc -l)";; esac; }
 
 echo
 echo "riscv-int: $loop_insns loop instructions ($iters iterations), $(nproc) host CPUs"
