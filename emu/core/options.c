@@ -211,7 +211,7 @@ static const struct option_def option_table[] = {
     { "-M", "-machine", "BOARD", "board to emulate: riscv-virt (default; 'virt' is an alias; help lists them)", opt_machine },
     { "-m", NULL, "SIZE", "guest RAM: a number of MiB, or with a K/M/G suffix (default 256M)", opt_memory },
     { "-smp", NULL, "N", "number of vCPUs, 1 to 8 (default 1)", opt_smp },
-    { "-cpu", NULL, "MODEL", "CPU model, e.g. rv64 or rv64,h=on (default rv64)", opt_cpu },
+    { "-cpu", NULL, "MODEL", "CPU model, e.g. rv64 or rv64,zbb=off,sstc=off (default rv64)", opt_cpu },
     { "-bios", NULL, "FILE|none", "firmware image (default: Debian's OpenSBI fw_jump.elf)", opt_bios },
     { "-kernel", NULL, "FILE", "kernel image (default with no -bios/-kernel: Debian's U-Boot S-mode)", opt_kernel },
     { "-initrd", NULL, "FILE", "initial ramdisk", opt_initrd },

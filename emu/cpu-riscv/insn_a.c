@@ -9,15 +9,12 @@
  * The LR/SC reservation is rv->lr_addr/lr_valid. Because harts interleave,
  * another hart may write the reserved word between LR and SC without this
  * hart seeing it; SC therefore also checks that memory still holds the value
- * LR read (kept in a front-end global slot), which makes a lock taken
+ * LR read (rv->lr_val), which makes a lock taken
  * elsewhere in between fail the SC as the spec requires (§8.2).
  */
 #include "cpu-riscv/decode.h"
 
 #define X(n) RV_SLOT_X(n)
-/* The value LR read, for SC's check. A riscv global slot not named in
- * rv.h's layout; see the file comment. */
-#define RV_SLOT_LR_VAL (IR_TEMP_BASE - 1u)
 
 /* Helper imm: mmu_idx in bits 3:0, log2 of the size in bits 5:4,
  * funct5 in bits 12:8. */
@@ -92,7 +89,7 @@ static uint64_t rv_helper_lr(struct cpu *cpu, uint64_t va, uint64_t b, uint64_t 
         return 0;
     rv->lr_addr = va;
     rv->lr_valid = true;
-    cpu->r[RV_SLOT_LR_VAL] = val;
+    rv->lr_val = val;
     return val;
 }
 
@@ -115,7 +112,7 @@ static uint64_t rv_helper_sc(struct cpu *cpu, uint64_t va, uint64_t src, uint64_
     p = exec_rmw_ptr(cpu, va, 1u << lg, rv_amo_mmu(imm));
     if (!p)
         return 1;
-    if (rv_amo_read(p, lg) != cpu->r[RV_SLOT_LR_VAL])
+    if (rv_amo_read(p, lg) != rv->lr_val)
         return 1;
     rv_amo_write(p, lg, src);
     return 0;

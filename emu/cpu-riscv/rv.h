@@ -106,6 +106,7 @@ struct rv_cpu {
     uint64_t pmpaddr[RV_NPMP];
     /* LR/SC reservation (unpriv spec §8.2). */
     uint64_t lr_addr;
+    uint64_t lr_val;                /* the value LR read: SC fails if memory changed since */
     bool lr_valid;
     /* Translation in force, cached from satp and mstatus. */
     uint64_t time_ratio;            /* core cycles per mtime tick */
