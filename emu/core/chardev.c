@@ -26,6 +26,8 @@
 #define CHARDEV_ESCAPE 0x01u /* Ctrl-A */
 #define CHARDEV_INBUF 4096
 
+#define CHARDEV_BACK 64
+
 struct chardev {
     int in_fd;                 /* -1: no input */
     FILE *out;                 /* NULL: discard */
@@ -39,6 +41,9 @@ struct chardev {
      * in_len cooked bytes starting at in_pos. */
     size_t in_pos, in_len;
     uint8_t in_buf[CHARDEV_INBUF];
+    /* Bytes a device handed back (chardev_unread), returned first, last first. */
+    uint8_t back[CHARDEV_BACK];
+    size_t nback;
 };
 
 /* See the file comment: reachable from signal handlers and atexit. */
@@ -307,8 +312,20 @@ static int chardev_read_interactive(struct chardev *ch, uint8_t *byte)
     return 1;
 }
 
+void chardev_unread(struct chardev *ch, const uint8_t *buf, size_t n)
+{
+    if (!ch)
+        return;
+    for (size_t i = n; i-- > 0 && ch->nback < CHARDEV_BACK;)
+        ch->back[ch->nback++] = buf[i];
+}
+
 int chardev_read(struct chardev *ch, uint8_t *byte)
 {
+    if (ch && ch->nback) {
+        *byte = ch->back[--ch->nback];
+        return 1;
+    }
     if (!ch || ch->in_fd < 0)
         return -1;
     if (ch->interactive)

@@ -51,6 +51,11 @@ int chardev_read(struct chardev *ch, uint8_t *byte);
  * escape keys work even while the guest reads nothing. Never blocks. */
 void chardev_poll(struct chardev *ch);
 
+/* Gives back n bytes read earlier but never delivered to the guest (a
+ * device dropped them, e.g. a FIFO reset); the next reads return them in
+ * order. At most 64 bytes are kept. */
+void chardev_unread(struct chardev *ch, const uint8_t *buf, size_t n);
+
 /* True once the user typed Ctrl-A X; the run loop stops on it. */
 bool chardev_quit_requested(const struct chardev *ch);
 

@@ -393,13 +393,34 @@ static void uart_write_ier(struct uart16550 *u, uint8_t v)
         u->thr_ipending = true;
 }
 
+/*
+ * Clears the receive FIFO. Scripted input must arrive whole, so bytes the
+ * guest never read go back to the backend and are delivered again; a
+ * terminal's keys are host-timed anyway and are dropped as hardware would.
+ */
+static void uart_rx_give_back(struct uart16550 *u)
+{
+    uint8_t back[UART_FIFO_SIZE];
+    unsigned n = 0;
+
+    while (u->rx.count && n < UART_FIFO_SIZE)
+        back[n++] = uart_fifo_pop(&u->rx);
+    if (!chardev_is_interactive(u->ch)) {
+        chardev_unread(u->ch, back, n);
+        u->stats.bytes_in -= n;
+        if (n)
+            u->rx_eof = false;
+    }
+    uart_fifo_clear(&u->rx);
+}
+
 static void uart_write_fcr(struct uart16550 *u, uint8_t v)
 {
     /* Changing the FIFO enable bit clears both FIFOs (§8.6.4). */
     if ((v ^ u->fcr) & UART_FCR_ENABLE)
         v |= UART_FCR_CLR_RX | UART_FCR_CLR_TX;
     if (v & UART_FCR_CLR_RX) {
-        uart_fifo_clear(&u->rx);
+        uart_rx_give_back(u);
         u->rx_timeout = false;
         u->rx_idle = 0;
     }

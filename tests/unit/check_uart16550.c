@@ -205,6 +205,37 @@ START_TEST(test_uart_rx_byte_arrives_after_one_char_time)
 }
 END_TEST
 
+START_TEST(test_uart_rx_waits_until_guest_listens)
+{
+    struct fixture *f = fixture_new("xy");
+
+    advance(f, 10 * CHAR_CYCLES);
+    ck_assert_uint_eq(uart16550_get_stats(f->u).bytes_in, 0);
+    ck_assert_uint_eq(rd(f, LSR) & 0x01, 0);      /* polling LSR starts listening */
+    advance(f, CHAR_CYCLES);
+    ck_assert_uint_eq(rd(f, LSR) & 0x01, 1);
+    ck_assert_uint_eq(rd(f, RBR), 'x');
+    fixture_free(f);
+}
+END_TEST
+
+START_TEST(test_uart_rx_fifo_reset_gives_scripted_input_back)
+{
+    struct fixture *f = fixture_new("pq");
+
+    wr(f, FCR, 0x01);
+    wr(f, IER, 0x01);
+    advance(f, 5 * CHAR_CYCLES);
+    ck_assert_uint_eq(uart16550_get_stats(f->u).bytes_in, 2);
+    wr(f, FCR, 0x03);                             /* clear RX with both bytes unread */
+    ck_assert_uint_eq(rd(f, LSR) & 0x01, 0);
+    advance(f, 5 * CHAR_CYCLES);
+    ck_assert_uint_eq(rd(f, RBR), 'p');
+    ck_assert_uint_eq(rd(f, RBR), 'q');
+    fixture_free(f);
+}
+END_TEST
+
 START_TEST(test_uart_rx_fifo_full_stops_reading_loses_nothing)
 {
     const char *text = "0123456789abcdefghij";
@@ -212,6 +243,7 @@ START_TEST(test_uart_rx_fifo_full_stops_reading_loses_nothing)
     char got[21] = { 0 };
 
     wr(f, FCR, 0xc1);
+    wr(f, IER, 0x01);                             /* listening: receive interrupt on */
     advance(f, 30 * CHAR_CYCLES);
     ck_assert_uint_eq(uart16550_get_stats(f->u).bytes_in, 16);
     ck_assert_uint_eq(rd(f, LSR) & 0x03, 0x01);   /* data ready, no overrun */
@@ -338,6 +370,8 @@ static Suite *uart_suite(void)
     tcase_add_test(tc, test_uart_thre_interrupt_on_enable_cleared_by_iir_read);
     tcase_add_test(tc, test_uart_rx_byte_arrives_after_one_char_time);
     tcase_add_test(tc, test_uart_rx_fifo_full_stops_reading_loses_nothing);
+    tcase_add_test(tc, test_uart_rx_waits_until_guest_listens);
+    tcase_add_test(tc, test_uart_rx_fifo_reset_gives_scripted_input_back);
     tcase_add_test(tc, test_uart_rx_trigger_level_raises_rda);
     tcase_add_test(tc, test_uart_rx_below_trigger_times_out_after_four_chars);
     tcase_add_test(tc, test_uart_end_of_input_stops_polling);
