@@ -69,21 +69,28 @@ static inline unsigned rv_rs2(uint32_t i) { return (i >> 20) & 31; }
 static inline unsigned rv_rs3(uint32_t i) { return (i >> 27) & 31; }
 static inline unsigned rv_funct3(uint32_t i) { return (i >> 12) & 7; }
 static inline unsigned rv_rm(uint32_t i) { return (i >> 12) & 7; }
-static inline int64_t rv_imm_i(uint32_t i) { return (int64_t)(int32_t)i >> 20; }
+/* Sign-extends the low bits of v. */
+static inline int64_t rv_sext(uint64_t v, unsigned bits)
+{
+    uint64_t sign = 1ull << (bits - 1);
+    return (int64_t)((v & ((sign << 1) - 1)) ^ sign) - (int64_t)sign;
+}
+static inline int64_t rv_imm_i(uint32_t i) { return rv_sext(i >> 20, 12); }
 static inline int64_t rv_imm_s(uint32_t i)
 {
-    return (int64_t)(((int32_t)i >> 25) << 5) | ((i >> 7) & 31);
+    return rv_sext(((i >> 25) << 5) | ((i >> 7) & 31), 12);
 }
 static inline int64_t rv_imm_b(uint32_t i)
 {
-    return (int64_t)(((int32_t)i >> 31) << 12) | (((i >> 7) & 1) << 11) | (((i >> 25) & 63) << 5) |
-           (((i >> 8) & 15) << 1);
+    return rv_sext(((i >> 31) << 12) | (((i >> 7) & 1) << 11) | (((i >> 25) & 63) << 5) | (((i >> 8) & 15) << 1),
+                   13);
 }
 static inline int64_t rv_imm_u(uint32_t i) { return (int64_t)(int32_t)(i & 0xfffff000u); }
 static inline int64_t rv_imm_j(uint32_t i)
 {
-    return (int64_t)(((int32_t)i >> 31) << 20) | (((i >> 12) & 255) << 12) | (((i >> 20) & 1) << 11) |
-           (((i >> 21) & 1023) << 1);
+    return rv_sext(((i >> 31) << 20) | (((i >> 12) & 255) << 12) | (((i >> 20) & 1) << 11) |
+                       (((i >> 21) & 1023) << 1),
+                   21);
 }
 
 /* Emit helpers shared by the insn_*.c files (decode.c). */
