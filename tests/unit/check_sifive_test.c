@@ -42,6 +42,15 @@ START_TEST(test_sifive_test_pass_powers_off_with_zero)
 }
 END_TEST
 
+START_TEST(test_sifive_test_halfword_pass_powers_off)
+{
+    struct machine *m = finish_with(0x5555, 2);   /* OpenSBI's writew */
+    ck_assert_int_eq(m->stop, MACHINE_STOP_POWEROFF);
+    ck_assert_int_eq(m->exit_code, 0);
+    machine_free(m);
+}
+END_TEST
+
 START_TEST(test_sifive_test_fail_powers_off_with_code)
 {
     struct machine *m = finish_with(3u << 16 | 0x3333, 4);
@@ -95,6 +104,7 @@ static Suite *sifive_test_suite(void)
     Suite *s = suite_create("sifive_test");
     TCase *tc = tcase_create("finisher");
     tcase_add_test(tc, test_sifive_test_pass_powers_off_with_zero);
+    tcase_add_test(tc, test_sifive_test_halfword_pass_powers_off);
     tcase_add_test(tc, test_sifive_test_fail_powers_off_with_code);
     tcase_add_test(tc, test_sifive_test_fail_with_zero_code_exits_one);
     tcase_add_test(tc, test_sifive_test_reset_requests_reset);
