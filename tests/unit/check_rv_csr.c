@@ -11,6 +11,7 @@
 
 #include "core/machine.h"
 #include "cpu-riscv/rv.h"
+#include "rv_test_machine.h"
 
 #define RAM_BASE 0x80000000ull
 #define TIME_RATIO 10u
@@ -20,25 +21,13 @@ static struct rv_cpu *rv;
 
 static void setup(void)
 {
-    struct machine_config cfg = { .board = "test", .ram_size = 1u << 20, .ncpus = 1 };
-    struct emu_err err;
-    struct rv_ext ext;
-    mach = calloc(1, sizeof(*mach));
-    ck_assert_ptr_nonnull(mach);
-    ck_assert_int_eq(machine_init(mach, &cfg, &err), 0);
-    ck_assert_int_eq(memmap_add_ram(&mach->map, RAM_BASE, 1u << 20, "ram", &err), 0);
-    ck_assert_int_eq(rv_parse_cpu_model("rv64", &ext, &err), 0);
-    struct cpu *cpu = rv_cpu_create(mach, 0, &ext, TIME_RATIO);
-    ck_assert_ptr_nonnull(cpu);
-    mach->cpus[0] = cpu;
-    mach->ncpus = 1;
-    rv = rv_of(cpu);
+    mach = rv_test_machine(RAM_BASE, 1u << 20, TIME_RATIO);
+    rv = rv_of(mach->cpus[0]);
 }
 
 static void teardown(void)
 {
-    machine_destroy(mach);
-    free(mach);
+    rv_test_machine_free(mach);
 }
 
 static uint64_t rd(unsigned csr)

@@ -11,6 +11,7 @@
 #include "core/machine.h"
 #include "cpu-riscv/regid.h"
 #include "cpu-riscv/rv.h"
+#include "rv_test_machine.h"
 
 #define RAM_BASE 0x80000000ull
 #define IRQ_BIT (1ull << 63)
@@ -21,25 +22,14 @@ static struct cpu *cpu;
 
 static void setup(void)
 {
-    struct machine_config cfg = { .board = "test", .ram_size = 1u << 20, .ncpus = 1 };
-    struct emu_err err;
-    struct rv_ext ext;
-    mach = calloc(1, sizeof(*mach));
-    ck_assert_ptr_nonnull(mach);
-    ck_assert_int_eq(machine_init(mach, &cfg, &err), 0);
-    ck_assert_int_eq(memmap_add_ram(&mach->map, RAM_BASE, 1u << 20, "ram", &err), 0);
-    ck_assert_int_eq(rv_parse_cpu_model("rv64", &ext, &err), 0);
-    cpu = rv_cpu_create(mach, 0, &ext, 10);
-    ck_assert_ptr_nonnull(cpu);
-    mach->cpus[0] = cpu;
-    mach->ncpus = 1;
-    rv = rv_of(cpu);
+    mach = rv_test_machine(RAM_BASE, 1u << 20, 10);
+    cpu = mach->cpus[0];
+    rv = rv_of(mach->cpus[0]);
 }
 
 static void teardown(void)
 {
-    machine_destroy(mach);
-    free(mach);
+    rv_test_machine_free(mach);
 }
 
 static void wr(unsigned csr, uint64_t v)

@@ -10,6 +10,7 @@
 
 #include "core/machine.h"
 #include "cpu-riscv/rv.h"
+#include "rv_test_machine.h"
 
 #define RAM_BASE 0x80000000ull
 #define RAM_SIZE (4u << 20)
@@ -37,19 +38,9 @@ static void wr(unsigned csr, uint64_t v)
 
 static void setup(void)
 {
-    struct machine_config cfg = { .board = "test", .ram_size = RAM_SIZE, .ncpus = 1 };
-    struct emu_err err;
-    struct rv_ext ext;
-    mach = calloc(1, sizeof(*mach));
-    ck_assert_ptr_nonnull(mach);
-    ck_assert_int_eq(machine_init(mach, &cfg, &err), 0);
-    ck_assert_int_eq(memmap_add_ram(&mach->map, RAM_BASE, RAM_SIZE, "ram", &err), 0);
-    ck_assert_int_eq(rv_parse_cpu_model("rv64", &ext, &err), 0);
-    cpu = rv_cpu_create(mach, 0, &ext, 10);
-    ck_assert_ptr_nonnull(cpu);
-    mach->cpus[0] = cpu;
-    mach->ncpus = 1;
-    rv = rv_of(cpu);
+    mach = rv_test_machine(RAM_BASE, RAM_SIZE, 10);
+    cpu = mach->cpus[0];
+    rv = rv_of(mach->cpus[0]);
     wr(0x3b0, ~0ull);           /* PMP entry 0: everything, RWX */
     wr(0x3a0, 0x1f);
     wr(0x180, (8ull << 60) | (ROOT >> 12));
@@ -57,8 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    machine_destroy(mach);
-    free(mach);
+    rv_test_machine_free(mach);
 }
 
 static uint64_t *pte_at(uint64_t pa)
