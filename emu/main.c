@@ -3,7 +3,8 @@
  *
  * Exit status: the guest's own code when it powers off, 0 when the run
  * ends at --max-insns or by the user, 1 on an emulation error, 2 on bad
- * input (command line, missing or malformed images). Every error is one
+ * input (command line, missing or malformed images), 3 when the guest
+ * kernel reports a panic (pvpanic). Every error is one
  * line on stderr, "emu: <message>".
  */
 #include <stdio.h>
@@ -14,10 +15,11 @@
 #include "core/machine.h"
 #include "core/options.h"
 #include "core/stats.h"
+#include "virtio/registry.h"
 
 #define EMU_VERSION "0.1.0"
 
-enum { EXIT_STATUS_ERROR = 1, EXIT_STATUS_BAD_INPUT = 2 };
+enum { EXIT_STATUS_ERROR = 1, EXIT_STATUS_BAD_INPUT = 2, EXIT_STATUS_GUEST_PANIC = 3 };
 
 static int main_fail(const struct emu_err *err, int status)
 {
@@ -32,6 +34,9 @@ static int main_exit_status(const struct machine *m)
         return m->exit_code & 0xff;     /* what a shell can see of it */
     case MACHINE_STOP_ERROR:
         return EXIT_STATUS_ERROR;
+    case MACHINE_STOP_PANIC:
+        fputs("emu: the guest kernel panicked\n", stderr);
+        return EXIT_STATUS_GUEST_PANIC;
     default:
         return 0;
     }
@@ -76,6 +81,10 @@ int main(int argc, char **argv)
     }
     if (!strcmp(o.cfg.board, "help")) {
         board_print_list(stdout);
+        return 0;
+    }
+    if (o.device_help) {
+        virtio_device_print_list(stdout);
         return 0;
     }
     struct chardev *ch = chardev_open(o.serial_spec, &err);

@@ -4,9 +4,12 @@
  *
  *   0x00001000  0x1000     reset ROM: a0 = hartid, a1 = DTB, jump to firmware
  *   0x00100000  0x1000     sifive_test (syscon poweroff 0x5555, reboot 0x7777)
+ *   0x00102000  0x2        pvpanic (qemu,pvpanic-mmio): a guest panic stops emu
  *   0x02000000  0x10000    CLINT (msip, mtimecmp, mtime)
  *   0x0c000000  0x600000   PLIC, 95 sources; hart h: context 2h M, 2h+1 S
  *   0x10000000  0x100      ns16550a UART, PLIC source 10
+ *   0x10001000  8 x 0x1000 virtio-mmio slots for -device/-drive, in order,
+ *                          PLIC sources 1..8
  *   0x80000000  -m         RAM: firmware at the base, -kernel at +0x200000
  *                          (fw_jump's payload address) when firmware is used,
  *                          initrd and DTB at the top
@@ -29,8 +32,11 @@
 #include "dev/aclint.h"
 #include "dev/htif.h"
 #include "dev/plic.h"
+#include "dev/pvpanic.h"
 #include "dev/sifive_test.h"
 #include "dev/uart16550.h"
+#include "virtio/registry.h"
+#include "virtio/virtio_mmio.h"
 
 #define VIRT_DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf"
 #define VIRT_KERNEL_OFFSET 0x200000ull
@@ -39,9 +45,11 @@
 const struct riscv_virt_region riscv_virt_map[VIRT_NREGIONS] = {
     [VIRT_MROM]  = { 0x1000, 0x1000 },
     [VIRT_TEST]  = { 0x100000, 0x1000 },
+    [VIRT_PVPANIC] = { 0x102000, PVPANIC_SIZE },
     [VIRT_CLINT] = { 0x2000000, 0x10000 },
     [VIRT_PLIC]  = { 0xc000000, 0x600000 },
     [VIRT_UART0] = { 0x10000000, 0x100 },
+    [VIRT_VIRTIO] = { 0x10001000, VIRTIO_MMIO_SIZE },
     [VIRT_DRAM]  = { 0x80000000, 0 },
 };
 
@@ -74,6 +82,10 @@ static int virt_add_devices(struct machine *m, struct riscv_virt *vs, struct emu
     if (!vs->uart)
         return emu_errf(err, "out of memory creating devices");
     machine_add_device(m, "uart0", &uart16550_ops, vs->uart, uart16550_destroy);
+    struct pvpanic *panic = pvpanic_create(m);
+    if (!panic)
+        return emu_errf(err, "out of memory creating devices");
+    machine_add_device(m, "pvpanic", &pvpanic_ops, panic, pvpanic_destroy);
 
     const struct riscv_virt_region *map = riscv_virt_map;
     if (memmap_add_mmio(&m->map, map[VIRT_TEST].base, map[VIRT_TEST].size, &sifive_test_ops, vs->test, "test",
@@ -82,8 +94,47 @@ static int virt_add_devices(struct machine *m, struct riscv_virt *vs, struct emu
                         err) < 0 ||
         memmap_add_mmio(&m->map, map[VIRT_PLIC].base, map[VIRT_PLIC].size, &plic_ops, vs->plic, "plic", err) < 0 ||
         memmap_add_mmio(&m->map, map[VIRT_UART0].base, map[VIRT_UART0].size, &uart16550_ops, vs->uart, "uart0",
+                        err) < 0 ||
+        memmap_add_mmio(&m->map, map[VIRT_PVPANIC].base, map[VIRT_PVPANIC].size, &pvpanic_ops, panic, "pvpanic",
                         err) < 0)
         return -1;
+    return 0;
+}
+
+/* Puts one virtio device behind the next free virtio-mmio slot. */
+static int virt_add_virtio(struct machine *m, struct riscv_virt *vs, const struct virtio_device_desc *d,
+                           const struct virtio_dev_ops *ops, void *dev, struct emu_err *err)
+{
+    unsigned slot = vs->nvirtio;
+    if (slot == VIRT_VIRTIO_SLOTS) {
+        d->destroy(dev);
+        return emu_errf(err, "-device %s: riscv-virt has %d virtio slots", d->name, VIRT_VIRTIO_SLOTS);
+    }
+    machine_add_device(m, d->name, NULL, dev, d->destroy);
+    struct virtio_mmio *t = virtio_mmio_create(m, ops, dev, plic_irq(vs->plic, VIRT_VIRTIO_IRQ + slot));
+    if (!t)
+        return emu_errf(err, "out of memory creating %s", d->name);
+    machine_add_device(m, d->name, &virtio_mmio_ops, t, virtio_mmio_destroy);
+    uint64_t base = riscv_virt_map[VIRT_VIRTIO].base + slot * (uint64_t)VIRTIO_MMIO_SIZE;
+    if (memmap_add_mmio(&m->map, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, t, d->name, err) < 0)
+        return -1;
+    vs->nvirtio++;
+    return 0;
+}
+
+/* The -device and -drive options, in command-line order. */
+static int virt_add_vdevs(struct machine *m, struct riscv_virt *vs, struct emu_err *err)
+{
+    for (unsigned i = 0; i < m->cfg.nvdevs; i++) {
+        struct virtio_env env = { .m = m, .index = vs->nvirtio, .hub = vs->hub };
+        const struct virtio_device_desc *d;
+        const struct virtio_dev_ops *ops;
+        void *dev;
+        if (virtio_device_create(&env, &m->cfg.vdevs[i], &d, &ops, &dev, err) < 0)
+            return -1;
+        if (dev && virt_add_virtio(m, vs, d, ops, dev, err) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -240,7 +291,7 @@ int riscv_virt_create(struct machine *m, struct emu_err *err)
             return emu_errf(err, "out of memory creating hart %u", i);
         m->cpus[m->ncpus++] = cpu;
     }
-    if (virt_add_devices(m, vs, err) < 0)
+    if (virt_add_devices(m, vs, err) < 0 || virt_add_vdevs(m, vs, err) < 0)
         return -1;
 
     struct loader ld;

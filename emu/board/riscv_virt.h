@@ -8,7 +8,9 @@
 #include "core/log.h"
 #include "cpu-riscv/rv.h"
 
-enum riscv_virt_slot { VIRT_MROM, VIRT_TEST, VIRT_CLINT, VIRT_PLIC, VIRT_UART0, VIRT_DRAM, VIRT_NREGIONS };
+enum riscv_virt_slot {
+    VIRT_MROM, VIRT_TEST, VIRT_PVPANIC, VIRT_CLINT, VIRT_PLIC, VIRT_UART0, VIRT_VIRTIO, VIRT_DRAM, VIRT_NREGIONS
+};
 
 struct riscv_virt_region {
     uint64_t base, size;
@@ -17,6 +19,8 @@ struct riscv_virt_region {
 extern const struct riscv_virt_region riscv_virt_map[VIRT_NREGIONS];
 
 #define VIRT_UART0_IRQ 10
+#define VIRT_VIRTIO_IRQ 1               /* slot i raises PLIC source 1 + i */
+#define VIRT_VIRTIO_SLOTS 8
 #define VIRT_PLIC_NSOURCES 96           /* sources 1..95, as QEMU virt */
 #define RISCV_VIRT_TIMEBASE_HZ 10000000ull
 #define RISCV_VIRT_FDT_MAX (1ull << 20)  /* room reserved for the DTB */
@@ -27,6 +31,7 @@ struct aclint;
 struct uart16550;
 struct sifive_test;
 struct machine;
+struct net_hub;
 
 struct riscv_virt {
     struct rv_ext ext;
@@ -40,6 +45,8 @@ struct riscv_virt {
     struct aclint *clint;
     struct uart16550 *uart;
     struct sifive_test *test;
+    struct net_hub *hub;
+    unsigned nvirtio;                   /* virtio-mmio slots in use, from the first */
 };
 
 /* Builds the device tree into a malloc'ed buffer; returns its size, or -1. */

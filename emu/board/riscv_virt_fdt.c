@@ -77,7 +77,8 @@ static void fdt_per_hart_irqs(struct fdt_build *fb, const struct machine *m, con
     fdt_build_prop_cells(fb, "interrupts-extended", cells, n);
 }
 
-static void fdt_soc(struct fdt_build *fb, const struct machine *m, struct virt_phandles *ph)
+static void fdt_soc(struct fdt_build *fb, const struct machine *m, const struct riscv_virt *vs,
+                    struct virt_phandles *ph)
 {
     const struct riscv_virt_region *map = riscv_virt_map;
 
@@ -137,6 +138,23 @@ static void fdt_soc(struct fdt_build *fb, const struct machine *m, struct virt_p
     fdt_build_prop_u32(fb, "interrupt-parent", ph->plic);
     fdt_build_end_node(fb);
 
+    fdt_build_begin_node_at(fb, "pvpanic", map[VIRT_PVPANIC].base);
+    fdt_build_prop_string(fb, "compatible", "qemu,pvpanic-mmio");
+    fdt_build_prop_reg(fb, map[VIRT_PVPANIC].base, map[VIRT_PVPANIC].size);
+    fdt_build_end_node(fb);
+
+    /* virtio,mmio nodes for the slots in use (Linux
+     * Documentation/devicetree/bindings/virtio/mmio.yaml). */
+    for (unsigned i = 0; i < vs->nvirtio; i++) {
+        uint64_t base = map[VIRT_VIRTIO].base + i * map[VIRT_VIRTIO].size;
+        fdt_build_begin_node_at(fb, "virtio_mmio", base);
+        fdt_build_prop_string(fb, "compatible", "virtio,mmio");
+        fdt_build_prop_reg(fb, base, map[VIRT_VIRTIO].size);
+        fdt_build_prop_u32(fb, "interrupts", VIRT_VIRTIO_IRQ + i);
+        fdt_build_prop_u32(fb, "interrupt-parent", ph->plic);
+        fdt_build_end_node(fb);
+    }
+
     fdt_build_end_node(fb);
 }
 
@@ -173,7 +191,7 @@ long riscv_virt_fdt(struct machine *m, const struct riscv_virt *vs, void **out, 
     fdt_build_end_node(&fb);
 
     fdt_cpus(&fb, m, vs, &ph);
-    fdt_soc(&fb, m, &ph);
+    fdt_soc(&fb, m, vs, &ph);
     fdt_build_end_node(&fb);
 
     if (fdt_build_finish(&fb, 4096, err) < 0) {

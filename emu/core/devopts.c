@@ -81,6 +81,17 @@ int devopts_set(struct devopts *o, const char *key, const char *val, struct emu_
     return 0;
 }
 
+void devopts_remove(struct devopts *o, const char *key)
+{
+    for (unsigned i = 0; i < o->n; i++) {
+        if (!strcmp(o->kv[i].key, key)) {
+            memmove(&o->kv[i], &o->kv[i + 1], (o->n - i - 1) * sizeof(o->kv[0]));
+            o->n--;
+            return;
+        }
+    }
+}
+
 int devopts_check_keys(const struct devopts *o, const char *const *keys, struct emu_err *err)
 {
     for (unsigned i = 0; i < o->n; i++) {

@@ -41,6 +41,9 @@ void devopts_free(struct devopts *o);
 /* Adds or replaces key (the board turns -drive into virtio-blk options). */
 int devopts_set(struct devopts *o, const char *key, const char *val, struct emu_err *err);
 
+/* Drops key if present. */
+void devopts_remove(struct devopts *o, const char *key);
+
 /* Fails on a key not in the NULL-terminated list, or a key given twice. */
 int devopts_check_keys(const struct devopts *o, const char *const *keys, struct emu_err *err);
 

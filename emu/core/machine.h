@@ -24,6 +24,7 @@
 
 #define MACHINE_MAX_CPUS 8
 #define MACHINE_MAX_DEVICES 64
+#define MACHINE_MAX_VDEVS 8         /* -device / -drive entries */
 
 struct cpu;
 struct exec_cache;
@@ -44,6 +45,15 @@ struct machine_config {
     uint64_t max_insns;         /* 0: unlimited */
     uint64_t quantum;           /* cycles a vCPU runs before the next one */
     uint64_t core_hz;           /* modelled core clock */
+    uint64_t seed;              /* seeds every deterministic generator (--seed) */
+    int64_t rtc_base;           /* wall-clock seconds since 1970 at power-on (-rtc base=) */
+    /* -device and -drive, in command-line order: "NAME,key=val..." for a
+     * -device, the -drive option string itself for a drive. */
+    struct machine_vdev {
+        const char *spec;
+        bool drive;
+    } vdevs[MACHINE_MAX_VDEVS];
+    unsigned nvdevs;
 };
 
 enum machine_stop {
@@ -52,6 +62,7 @@ enum machine_stop {
     MACHINE_STOP_RESET,         /* guest asked for reset (boards may restart) */
     MACHINE_STOP_MAX_INSNS,
     MACHINE_STOP_USER,          /* Ctrl-A X, or end of scripted input */
+    MACHINE_STOP_PANIC,         /* the guest kernel reported a panic (pvpanic) */
     MACHINE_STOP_ERROR,
 };
 

@@ -190,6 +190,81 @@ static int opt_quantum(struct options *o, const char *opt, const char *arg, stru
     return 0;
 }
 
+static int add_vdev(struct options *o, const char *opt, const char *arg, bool drive, struct emu_err *err)
+{
+    if (!*arg)
+        return emu_errf(err, "%s needs an argument (see emu -device help)", opt);
+    if (!drive && !strcmp(arg, "help")) {
+        o->device_help = true;
+        return 0;
+    }
+    if (o->cfg.nvdevs == MACHINE_MAX_VDEVS)
+        return emu_errf(err, "%s %s: at most %d -device and -drive options", opt, arg, MACHINE_MAX_VDEVS);
+    o->cfg.vdevs[o->cfg.nvdevs].spec = arg;
+    o->cfg.vdevs[o->cfg.nvdevs].drive = drive;
+    o->cfg.nvdevs++;
+    return 0;
+}
+
+static int opt_device(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    return add_vdev(o, opt, arg, false, err);
+}
+
+static int opt_drive(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    return add_vdev(o, opt, arg, true, err);
+}
+
+static int opt_seed(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    if (parse_u64(arg, &o->cfg.seed) < 0)
+        return emu_errf(err, "%s '%s': expected a number", opt, arg);
+    return 0;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar:
+ * count days in whole years from March, so the leap day falls last. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM:SS", in UTC, as QEMU's -rtc base=. */
+static int parse_datetime(const char *s, int64_t *out)
+{
+    unsigned y, mo, d, h = 0, mi = 0, sec = 0;
+    int n = 0;
+    if (sscanf(s, "%4u-%2u-%2u%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return -1;
+    if (s[n] && (sscanf(s + n, "T%2u:%2u:%2u%n", &h, &mi, &sec, &n) != 3 || s[10 + n]))
+        return -1;
+    static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap) ||
+        h > 23 || mi > 59 || sec > 59)
+        return -1;
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    return 0;
+}
+
+static int opt_rtc(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    if (strncmp(arg, "base=", 5))
+        return emu_errf(err, "%s '%s': expected base=YYYY-MM-DD[THH:MM:SS]", opt, arg);
+    const char *v = arg + 5;
+    if (!strcmp(v, "utc") || !strcmp(v, "localtime"))
+        return emu_errf(err, "%s base=%s: the host clock would make runs differ; give a date", opt, v);
+    if (parse_datetime(v, &o->cfg.rtc_base) < 0)
+        return emu_errf(err, "%s '%s': expected base=YYYY-MM-DD[THH:MM:SS] (UTC, from 1970)", opt, arg);
+    return 0;
+}
+
 static int opt_stats(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     return set_path(&o->stats_path, opt, arg, err);
@@ -217,6 +292,10 @@ static const struct option_def option_table[] = {
     { "-initrd", NULL, "FILE", "initial ramdisk", opt_initrd },
     { "-append", NULL, "STRING", "kernel command line", opt_append },
     { "-dtb", NULL, "FILE", "device tree blob to use instead of the generated one", opt_dtb },
+    { "-device", NULL, "NAME[,opt=val...]", "add a virtio device (help lists them)", opt_device },
+    { "-drive", NULL, "file=PATH[,...]", "add a disk: file=PATH,format=raw[,readonly=on][,if=virtio|none][,id=ID]", opt_drive },
+    { "-rtc", NULL, "base=DATE", "wall-clock time at power-on, UTC (default 2024-01-01T00:00:00)", opt_rtc },
+    { "--seed", NULL, "N", "seed of the deterministic generators, e.g. virtio-rng (default 0)", opt_seed },
     { "-nographic", NULL, NULL, "no display; the serial console is on stdio", opt_nographic },
     { "-serial", NULL, "stdio|file:PATH|null", "backend of the first serial port (default stdio)", opt_serial },
     { "--max-insns", NULL, "N", "stop after N instructions in total (0: no limit)", opt_max_insns },
@@ -264,6 +343,7 @@ static void options_defaults(struct options *o)
     o->cfg.cpu_model = OPTIONS_DEFAULT_CPU;
     o->cfg.quantum = OPTIONS_DEFAULT_QUANTUM;
     o->cfg.core_hz = OPTIONS_DEFAULT_HZ;
+    o->cfg.rtc_base = OPTIONS_DEFAULT_RTC;
     o->serial = OPTIONS_SERIAL_STDIO;
     o->serial_spec = "stdio";
 }

@@ -31,6 +31,7 @@
 #define OPTIONS_DEFAULT_HZ      1000000000ull
 #define OPTIONS_DEFAULT_QUANTUM 10000ull
 #define OPTIONS_MAX_RAM         (1ull << 40)
+#define OPTIONS_DEFAULT_RTC     1704067200  /* 2024-01-01T00:00:00Z */
 
 enum options_serial { OPTIONS_SERIAL_STDIO, OPTIONS_SERIAL_FILE, OPTIONS_SERIAL_NULL };
 
@@ -43,6 +44,7 @@ struct options {
     bool nographic;
     bool help;
     bool version;
+    bool device_help;           /* -device help */
 };
 
 /* Fills o from argv[1..argc-1], defaults first. Returns 0, or -1 with a

@@ -24,6 +24,7 @@ static const char *const stop_names[] = {
     [MACHINE_RUNNING] = "running",     [MACHINE_STOP_POWEROFF] = "poweroff",
     [MACHINE_STOP_RESET] = "reset",    [MACHINE_STOP_MAX_INSNS] = "max_insns",
     [MACHINE_STOP_USER] = "user",      [MACHINE_STOP_ERROR] = "error",
+    [MACHINE_STOP_PANIC] = "guest_panic",
 };
 
 const char *stats_op_class_name(unsigned op_class)

@@ -41,6 +41,17 @@ struct virtio_device_desc {
 };
 
 const struct virtio_device_desc *virtio_device_find(const char *name);
+
+struct machine_vdev;
+/*
+ * Creates what one -device or -drive asks for. A -drive becomes a
+ * virtio-blk unless it says if=none; then it only names a disk for a later
+ * `-device virtio-blk,drive=ID`, and *dev is NULL. Returns 0, or -1 with
+ * err filled.
+ */
+int virtio_device_create(const struct virtio_env *env, const struct machine_vdev *v,
+                         const struct virtio_device_desc **desc, const struct virtio_dev_ops **ops, void **dev,
+                         struct emu_err *err);
 /* One line per device, for -device help. */
 void virtio_device_print_list(FILE *f);
 
