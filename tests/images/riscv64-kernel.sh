@@ -24,6 +24,10 @@ fi
 version=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 key=$( (echo "$version"; cat "$fragment") | sha256sum | cut -c1-16)
 out="$cache/riscv64-linux-$key"
+# One build at a time per key: tests started in parallel wait for it.
+mkdir -p "$cache"
+exec 9>"$cache/riscv64-linux-$key.lock"
+flock 9
 if [ -f "$out/Image" ]; then
     echo "$out/Image"
     exit 0
