@@ -4,6 +4,7 @@
  *
  *   0x00001000  0x1000     reset ROM: a0 = hartid, a1 = DTB, jump to firmware
  *   0x00100000  0x1000     sifive_test (syscon poweroff 0x5555, reboot 0x7777)
+ *   0x00101000  0x1000     goldfish RTC, PLIC source 11 (-rtc base= plus virtual time)
  *   0x00102000  0x2        pvpanic (qemu,pvpanic-mmio): a guest panic stops emu
  *   0x02000000  0x10000    CLINT (msip, mtimecmp, mtime)
  *   0x0c000000  0x600000   PLIC, 95 sources; hart h: context 2h M, 2h+1 S
@@ -30,11 +31,13 @@
 #include "core/memmap.h"
 #include "cpu-riscv/rv.h"
 #include "dev/aclint.h"
+#include "dev/goldfish_rtc.h"
 #include "dev/htif.h"
 #include "dev/plic.h"
 #include "dev/pvpanic.h"
 #include "dev/sifive_test.h"
 #include "dev/uart16550.h"
+#include "virtio/net_hub.h"
 #include "virtio/registry.h"
 #include "virtio/virtio_mmio.h"
 
@@ -45,6 +48,7 @@
 const struct riscv_virt_region riscv_virt_map[VIRT_NREGIONS] = {
     [VIRT_MROM]  = { 0x1000, 0x1000 },
     [VIRT_TEST]  = { 0x100000, 0x1000 },
+    [VIRT_RTC]   = { 0x101000, GOLDFISH_RTC_SIZE },
     [VIRT_PVPANIC] = { 0x102000, PVPANIC_SIZE },
     [VIRT_CLINT] = { 0x2000000, 0x10000 },
     [VIRT_PLIC]  = { 0xc000000, 0x600000 },
@@ -83,9 +87,14 @@ static int virt_add_devices(struct machine *m, struct riscv_virt *vs, struct emu
         return emu_errf(err, "out of memory creating devices");
     machine_add_device(m, "uart0", &uart16550_ops, vs->uart, uart16550_destroy);
     struct pvpanic *panic = pvpanic_create(m);
-    if (!panic)
+    struct goldfish_rtc *rtc = goldfish_rtc_create(m, m->cfg.rtc_base, plic_irq(vs->plic, VIRT_RTC_IRQ));
+    if (!panic || !rtc) {
+        pvpanic_destroy(panic);
+        goldfish_rtc_destroy(rtc);
         return emu_errf(err, "out of memory creating devices");
+    }
     machine_add_device(m, "pvpanic", &pvpanic_ops, panic, pvpanic_destroy);
+    machine_add_device(m, "rtc", &goldfish_rtc_ops, rtc, goldfish_rtc_destroy);
 
     const struct riscv_virt_region *map = riscv_virt_map;
     if (memmap_add_mmio(&m->map, map[VIRT_TEST].base, map[VIRT_TEST].size, &sifive_test_ops, vs->test, "test",
@@ -96,7 +105,8 @@ static int virt_add_devices(struct machine *m, struct riscv_virt *vs, struct emu
         memmap_add_mmio(&m->map, map[VIRT_UART0].base, map[VIRT_UART0].size, &uart16550_ops, vs->uart, "uart0",
                         err) < 0 ||
         memmap_add_mmio(&m->map, map[VIRT_PVPANIC].base, map[VIRT_PVPANIC].size, &pvpanic_ops, panic, "pvpanic",
-                        err) < 0)
+                        err) < 0 ||
+        memmap_add_mmio(&m->map, map[VIRT_RTC].base, map[VIRT_RTC].size, &goldfish_rtc_ops, rtc, "rtc", err) < 0)
         return -1;
     return 0;
 }
@@ -122,9 +132,19 @@ static int virt_add_virtio(struct machine *m, struct riscv_virt *vs, const struc
     return 0;
 }
 
-/* The -device and -drive options, in command-line order. */
+static void virt_hub_destroy(void *hub)
+{
+    net_hub_destroy(hub);
+}
+
+/* The -device and -drive options, in command-line order. The hub is
+ * registered first so that it is destroyed after the NICs on it. */
 static int virt_add_vdevs(struct machine *m, struct riscv_virt *vs, struct emu_err *err)
 {
+    vs->hub = net_hub_create(m);
+    if (!vs->hub)
+        return emu_errf(err, "out of memory creating the network hub");
+    machine_add_device(m, "hub", NULL, vs->hub, virt_hub_destroy);
     for (unsigned i = 0; i < m->cfg.nvdevs; i++) {
         struct virtio_env env = { .m = m, .index = vs->nvirtio, .hub = vs->hub };
         const struct virtio_device_desc *d;

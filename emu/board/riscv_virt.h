@@ -9,7 +9,7 @@
 #include "cpu-riscv/rv.h"
 
 enum riscv_virt_slot {
-    VIRT_MROM, VIRT_TEST, VIRT_PVPANIC, VIRT_CLINT, VIRT_PLIC, VIRT_UART0, VIRT_VIRTIO, VIRT_DRAM, VIRT_NREGIONS
+    VIRT_MROM, VIRT_TEST, VIRT_RTC, VIRT_PVPANIC, VIRT_CLINT, VIRT_PLIC, VIRT_UART0, VIRT_VIRTIO, VIRT_DRAM, VIRT_NREGIONS
 };
 
 struct riscv_virt_region {
@@ -19,6 +19,7 @@ struct riscv_virt_region {
 extern const struct riscv_virt_region riscv_virt_map[VIRT_NREGIONS];
 
 #define VIRT_UART0_IRQ 10
+#define VIRT_RTC_IRQ 11
 #define VIRT_VIRTIO_IRQ 1               /* slot i raises PLIC source 1 + i */
 #define VIRT_VIRTIO_SLOTS 8
 #define VIRT_PLIC_NSOURCES 96           /* sources 1..95, as QEMU virt */

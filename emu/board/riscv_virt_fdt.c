@@ -138,6 +138,13 @@ static void fdt_soc(struct fdt_build *fb, const struct machine *m, const struct 
     fdt_build_prop_u32(fb, "interrupt-parent", ph->plic);
     fdt_build_end_node(fb);
 
+    fdt_build_begin_node_at(fb, "rtc", map[VIRT_RTC].base);
+    fdt_build_prop_string(fb, "compatible", "google,goldfish-rtc");
+    fdt_build_prop_reg(fb, map[VIRT_RTC].base, map[VIRT_RTC].size);
+    fdt_build_prop_u32(fb, "interrupts", VIRT_RTC_IRQ);
+    fdt_build_prop_u32(fb, "interrupt-parent", ph->plic);
+    fdt_build_end_node(fb);
+
     fdt_build_begin_node_at(fb, "pvpanic", map[VIRT_PVPANIC].base);
     fdt_build_prop_string(fb, "compatible", "qemu,pvpanic-mmio");
     fdt_build_prop_reg(fb, map[VIRT_PVPANIC].base, map[VIRT_PVPANIC].size);

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "virtio/net.h"
 
 static const struct virtio_device_desc *const virtio_devices[] = {
+    &virtio_net_device,
     NULL,
 };
 
