@@ -78,9 +78,9 @@ qemu_secs=$secs
 loop_insns=$(tr -d '\r' <"$out/qemu-int.out" | sed -n 's/^bench: loop instructions \([0-9]*\).*/\1/p')
 qemu_insns=$emu_insns
 
-emu_prompt=$("$here/uboot-prompt.py" "$prompt_limit" "$emu" -M riscv-virt -m 256M -nographic \
+emu_prompt=$("$here/console-time.py" "$prompt_limit" "=> " --enter-on "Hit any key" "$emu" -M riscv-virt -m 256M -nographic \
     -bios "$fw" -kernel "$uboot" || true)
-qemu_prompt=$("$here/uboot-prompt.py" "$prompt_limit" "$qemu" -M virt -m 256M -nographic \
+qemu_prompt=$("$here/console-time.py" "$prompt_limit" "=> " --enter-on "Hit any key" "$qemu" -M virt -m 256M -nographic \
     -bios "$fw" -kernel "$uboot" || true)
 
 mips() { printf '%.1f' "$(echo "$1 / $2 / 1000000" | bc -l)"; }

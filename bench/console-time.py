@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Wall time from start to U-Boot's "=>" prompt.
+"""Wall time from start until a text appears on a guest's console.
 
-    uboot-prompt.py TIMEOUT CMD [ARGS...]
+    console-time.py TIMEOUT TEXT [--enter-on PROMPT] CMD [ARGS...]
 
-Runs CMD with its console on a pseudo-terminal, presses Enter when U-Boot
-offers to stop autoboot, and stops the process as soon as "=> " appears.
-Prints the seconds taken, or "timeout" / "exited" and exits non-zero.
+Runs CMD with its console on a pseudo-terminal, presses Enter once when
+PROMPT appears (U-Boot's "Hit any key" to stop autoboot), and stops the
+process as soon as TEXT appears. Prints the seconds taken, or "timeout" /
+"exited" and exits non-zero.
 """
 import os
 import select
@@ -16,13 +17,18 @@ import time
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    if len(args) < 3:
         print(__doc__.strip(), file=sys.stderr)
         return 2
-    limit = float(sys.argv[1])
+    limit, text = float(args[0]), args[1].encode()
+    args = args[2:]
+    enter_on = None
+    if args[0] == "--enter-on" and len(args) > 2:
+        enter_on, args = args[1].encode(), args[2:]
     master, slave = os.openpty()
     start = time.monotonic()
-    proc = subprocess.Popen(sys.argv[2:], stdin=slave, stdout=slave, stderr=slave,
+    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave,
                             start_new_session=True)
     os.close(slave)
     seen = b""
@@ -43,10 +49,10 @@ def main():
                 result = "exited"
                 break
             seen = (seen + data)[-4096:]
-            if not pressed and b"Hit any key" in seen:
+            if enter_on and not pressed and enter_on in seen:
                 os.write(master, b"\r")
                 pressed = True
-            if b"=> " in seen:
+            if text in seen:
                 result = time.monotonic() - start
         elif proc.poll() is not None:
             result = "exited"
