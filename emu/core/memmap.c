@@ -10,11 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 void memmap_init(struct memmap *m)
 {
-    m->r = NULL;
-    m->n = 0;
+    long page = sysconf(_SC_PAGESIZE);
+    memset(m, 0, sizeof(*m));
+    m->host_page_size = page > 0 ? (uint64_t)page : MEM_PAGE_SIZE;
+    m->pagemap_fd = -1;
 }
 
 static void region_release(struct mem_region *r)
@@ -29,6 +32,8 @@ void memmap_free(struct memmap *m)
     for (size_t i = 0; i < m->n; i++)
         region_release(&m->r[i]);
     free(m->r);
+    if (m->pagemap_fd >= 0)
+        close(m->pagemap_fd);
     memmap_init(m);
 }
 
@@ -79,6 +84,10 @@ static int memmap_add_backed(struct memmap *m, uint64_t base, uint64_t size, enu
         return emu_errf(err, "%s: cannot reserve %llu MiB of host memory", name,
                         (unsigned long long)(size >> 20));
     r.host = p;
+#ifdef MADV_NOHUGEPAGE
+    if (kind == MEM_RAM && m->ram_base_pages)
+        (void)madvise(p, size, MADV_NOHUGEPAGE);
+#endif
     r.code_pages = calloc(size >> MEM_PAGE_BITS, 1);
     if (!r.code_pages) {
         munmap(p, size);
@@ -133,17 +142,4 @@ uint8_t *memmap_host_ptr(const struct memmap *m, uint64_t addr, uint64_t len)
     if (len > r->size - off)
         return NULL;
     return r->host + off;
-}
-
-int memmap_ram_discard(struct memmap *m, uint64_t addr, uint64_t len)
-{
-    if ((addr | len) & (MEM_PAGE_SIZE - 1))
-        return -1;
-    struct mem_region *r = memmap_find(m, addr);
-    if (!r || r->kind != MEM_RAM || len > r->size - (addr - r->base))
-        return -1;
-    if (len == 0)
-        return 0;
-    /* A private anonymous mapping reads back as zeroes after MADV_DONTNEED. */
-    return madvise(r->host + (addr - r->base), len, MADV_DONTNEED) == 0 ? 0 : -1;
 }

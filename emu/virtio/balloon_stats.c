@@ -1,0 +1,203 @@
+/*
+ * virtio balloon: the statistics queue (virtio 1.2 §5.5.6.3) and the
+ * host-side accounting behind --stats.
+ *
+ * The statistics queue runs backwards: the driver posts one buffer of
+ * 10-byte {le16 tag, le64 val} entries, the device keeps it, and when it
+ * wants fresh numbers it uses the buffer; the driver then posts a new one.
+ * With guest-stats-polling-interval=N the device asks every N virtual
+ * seconds (a device event, so the times are part of the run); the monitor
+ * can ask any time.
+ *
+ * Resident guest RAM is measured from the host's page tables
+ * (memmap_ram_resident): before the balloon gives memory back, which is
+ * where its peak is, at every poll, and whenever the counters are read.
+ * A full measurement reads one word per host page, so between them the
+ * device keeps the last figure minus what it has released, measuring
+ * again at most once per scan_interval of virtual time.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/machine.h"
+#include "virtio/balloon_int.h"
+#include "virtio/virtio.h"
+
+#define BALLOON_STAT_SIZE 10u       /* packed {le16 tag; le64 val} */
+#define BALLOON_STATS_MAX 64u       /* entries read from one buffer; Linux sends at most 16 */
+
+static const char *const balloon_stat_names[VIRTIO_BALLOON_S_NR] = {
+    "swap_in", "swap_out", "major_faults", "minor_faults", "free_memory", "total_memory",
+    "available_memory", "disk_caches", "hugetlb_allocations", "hugetlb_failures",
+    "oom_kills", "alloc_stalls", "async_scans", "direct_scans", "async_reclaims", "direct_reclaims",
+};
+
+const char *virtio_balloon_stat_name(unsigned tag)
+{
+    return tag < VIRTIO_BALLOON_S_NR ? balloon_stat_names[tag] : NULL;
+}
+
+void balloon_sample(struct virtio_balloon *b, bool force)
+{
+    uint64_t now = machine_now(b->m);
+
+    if (force || !b->scanned || now - b->last_scan >= b->scan_interval) {
+        b->st.ram_resident_bytes = memmap_ram_resident(&b->m->map);
+        b->last_scan = now;
+        b->scanned = true;
+    }
+    if (b->st.ram_resident_bytes > b->st.ram_resident_peak_bytes)
+        b->st.ram_resident_peak_bytes = b->st.ram_resident_bytes;
+}
+
+/* §5.5.6.3.2: unknown tags are ignored, entries come in any order. */
+static int balloon_stats_parse(struct virtio_balloon *b, struct virtq *vq, const struct virtq_chain *c)
+{
+    uint8_t buf[BALLOON_STATS_MAX * BALLOON_STAT_SIZE];
+    uint64_t n = c->read_len / BALLOON_STAT_SIZE;
+
+    if (n > BALLOON_STATS_MAX) {
+        emu_warn_once(&b->warned_stats, "virtio-balloon: %llu statistics in one buffer; reading the first %u",
+                      (unsigned long long)n, BALLOON_STATS_MAX);
+        n = BALLOON_STATS_MAX;
+    }
+    if (virtq_chain_read(vq, c, 0, buf, n * BALLOON_STAT_SIZE) != (int64_t)(n * BALLOON_STAT_SIZE))
+        return -1;
+    for (uint64_t i = 0; i < n; i++) {
+        const uint8_t *e = buf + i * BALLOON_STAT_SIZE;
+        unsigned tag = (unsigned)(e[0] | e[1] << 8);
+        if (tag >= VIRTIO_BALLOON_S_NR)
+            continue;
+        b->st.guest[tag] = balloon_le64(e + 2);
+        b->st.guest_valid |= 1ull << tag;
+    }
+    b->st.guest_updates++;
+    return 0;
+}
+
+int balloon_stats_notify(struct virtio_balloon *b, struct virtq *vq)
+{
+    struct virtq_chain c;
+    int rc;
+
+    virtq_chain_init(&c);
+    while ((rc = virtq_pop(vq, &c)) > 0) {
+        /* §5.5.6.3.1 allows one buffer at a time; an extra one goes
+         * straight back rather than staying lost in the ring. */
+        if (b->stats_held && virtq_push(vq, &b->stats_buf, 0) != 0) {
+            rc = -1;
+            break;
+        }
+        if (balloon_stats_parse(b, vq, &c) != 0) {
+            rc = -1;
+            break;
+        }
+        virtq_chain_free(&b->stats_buf);
+        b->stats_buf = c;
+        b->stats_held = true;
+        virtq_chain_init(&c);
+    }
+    virtq_notify(vq);
+    virtq_chain_free(&c);
+    return rc < 0 ? -1 : 0;
+}
+
+void balloon_stats_forget(struct virtio_balloon *b)
+{
+    virtq_chain_free(&b->stats_buf);
+    b->stats_held = false;
+}
+
+void virtio_balloon_request_stats(void *dev)
+{
+    struct virtio_balloon *b = dev;
+    struct virtq *vq;
+
+    if (!b->stats_held || !b->bus || !b->bus->queue)
+        return;
+    vq = b->bus->queue(b->bus->transport, b->stats_queue);
+    b->stats_held = false;
+    if (vq && virtq_push(vq, &b->stats_buf, 0) == 0)
+        virtq_notify(vq);
+    virtq_chain_free(&b->stats_buf);
+}
+
+static void balloon_poll(void *opaque, uint64_t now)
+{
+    struct virtio_balloon *b = opaque;
+
+    b->poll_event = evq_post(&b->m->evq, now + b->poll_cycles, EVQ_PRIO_DEVICE, balloon_poll, b);
+    virtio_balloon_request_stats(b);
+    balloon_sample(b, true);
+}
+
+void balloon_poll_start(struct virtio_balloon *b)
+{
+    if (b->poll_cycles && !b->poll_event)
+        b->poll_event = evq_post(&b->m->evq, machine_now(b->m) + b->poll_cycles, EVQ_PRIO_DEVICE, balloon_poll, b);
+}
+
+void balloon_poll_stop(struct virtio_balloon *b)
+{
+    if (b->poll_event)
+        evq_cancel(&b->m->evq, b->poll_event);
+    b->poll_event = 0;
+}
+
+void virtio_balloon_get_stats(void *dev, struct virtio_balloon_stats *s)
+{
+    struct virtio_balloon *b = dev;
+
+    balloon_sample(b, true);
+    *s = b->st;
+}
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} balloon_feature_names[] = {
+    { BALLOON_F_MUST_TELL_HOST, "must_tell_host" }, { BALLOON_F_STATS_VQ, "stats_vq" },
+    { BALLOON_F_DEFLATE_ON_OOM, "deflate_on_oom" }, { BALLOON_F_FREE_PAGE_HINT, "free_page_hint" },
+    { BALLOON_F_PAGE_POISON, "page_poison" },       { BALLOON_F_PAGE_REPORTING, "page_reporting" },
+};
+
+void virtio_balloon_write_json(void *dev, struct json *j)
+{
+    struct virtio_balloon *b = dev;
+    struct virtio_balloon_stats s;
+
+    virtio_balloon_get_stats(b, &s);
+    json_begin_object(j);
+    json_key(j, "features");
+    json_begin_array(j);
+    for (size_t i = 0; i < sizeof(balloon_feature_names) / sizeof(balloon_feature_names[0]); i++) {
+        if (b->features & VIRTIO_BIT(balloon_feature_names[i].bit))
+            json_string(j, balloon_feature_names[i].name);
+    }
+    json_end_array(j);
+    json_kv_u64(j, "poison_val", b->poison_val);
+    json_kv_u64(j, "target_bytes", s.target_bytes);
+    json_kv_u64(j, "balloon_bytes", s.balloon_bytes);
+    json_kv_u64(j, "inflate_requests", s.inflate_requests);
+    json_kv_u64(j, "pages_inflated", s.pages_inflated);
+    json_kv_u64(j, "deflate_requests", s.deflate_requests);
+    json_kv_u64(j, "pages_deflated", s.pages_deflated);
+    json_kv_u64(j, "report_requests", s.report_requests);
+    json_kv_u64(j, "pages_reported", s.pages_reported);
+    json_kv_u64(j, "hint_rounds", s.hint_rounds);
+    json_kv_u64(j, "pages_hinted", s.pages_hinted);
+    json_kv_u64(j, "bytes_released", s.bytes_released);
+    json_kv_u64(j, "bad_entries", s.bad_entries);
+    json_kv_u64(j, "ram_resident_bytes", s.ram_resident_bytes);
+    json_kv_u64(j, "ram_resident_peak_bytes", s.ram_resident_peak_bytes);
+    json_kv_u64(j, "guest_stats_updates", s.guest_updates);
+    json_key(j, "guest");
+    json_begin_object(j);
+    for (unsigned t = 0; t < VIRTIO_BALLOON_S_NR; t++) {
+        if (s.guest_valid & (1ull << t))
+            json_kv_u64(j, balloon_stat_names[t], s.guest[t]);
+    }
+    json_end_object(j);
+    json_end_object(j);
+}
