@@ -79,7 +79,7 @@ static void balloon_config_write(void *dev, uint32_t off, uint64_t val, unsigned
             cfg[at] = (uint8_t)(val >> (8 * i));
     }
     b->actual = balloon_le32(cfg + CFG_ACTUAL);
-    b->poison_val = balloon_le32(cfg + CFG_POISON_VAL);
+    b->poison_val = b->poison_seen = balloon_le32(cfg + CFG_POISON_VAL);
     b->st.balloon_bytes = (uint64_t)b->actual << BALLOON_PFN_SHIFT;
 }
 
@@ -98,7 +98,7 @@ static int balloon_features_ok(void *dev, uint64_t features)
     };
     unsigned n = 0;
 
-    b->features = features;
+    b->features = b->features_seen = features;
     memset(b->role, BQ_NONE, sizeof(b->role));
     b->role[n++] = BQ_INFLATE;
     b->role[n++] = BQ_DEFLATE;

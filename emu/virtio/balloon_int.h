@@ -51,6 +51,7 @@ struct virtio_balloon {
     uint64_t ram_size;
     uint64_t offered;               /* device feature bits of this instance */
     uint64_t features;              /* what the driver accepted */
+    uint64_t features_seen;         /* the same, kept across resets for --stats */
     uint8_t role[BALLOON_MAX_QUEUES];   /* enum balloon_queue of each queue index */
 
     /* Configuration space, §5.5.4 (all le32). */
@@ -73,6 +74,11 @@ struct virtio_balloon {
 
     /* Host-side accounting. */
     struct virtio_balloon_stats st;
+    uint32_t poison_seen;           /* poison_val, kept across resets for --stats */
+    struct balloon_point {
+        uint64_t ns, bytes;
+    } *timeline;                    /* resident guest RAM at each poll */
+    unsigned ntimeline;
     uint64_t scan_interval;         /* cycles between full residency scans */
     uint64_t last_scan;
     bool scanned;
@@ -96,6 +102,7 @@ void balloon_stats_forget(struct virtio_balloon *b);
  * scan_interval of virtual time, and keeps its peak. */
 void balloon_sample(struct virtio_balloon *b, bool force);
 void balloon_poll_start(struct virtio_balloon *b);
+/* Cancels the poll and frees the timeline (device destroyed). */
 void balloon_poll_stop(struct virtio_balloon *b);
 
 static inline uint32_t balloon_le32(const uint8_t *p)

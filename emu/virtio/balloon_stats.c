@@ -7,14 +7,17 @@
  * wants fresh numbers it uses the buffer; the driver then posts a new one.
  * With guest-stats-polling-interval=N the device asks every N virtual
  * seconds (a device event, so the times are part of the run); the monitor
- * can ask any time.
+ * can ask any time. Linux posts and kicks its first buffer before it sets
+ * DRIVER_OK (virtio_balloon.c, init_vqs), a kick §3.1.1 forbids and the
+ * transport drops, so before asking the device looks for a buffer itself.
  *
  * Resident guest RAM is measured from the host's page tables
  * (memmap_ram_resident): before the balloon gives memory back, which is
  * where its peak is, at every poll, and whenever the counters are read.
  * A full measurement reads one word per host page, so between them the
  * device keeps the last figure minus what it has released, measuring
- * again at most once per scan_interval of virtual time.
+ * again at most once per scan_interval of virtual time. Each poll also
+ * records the figure with its virtual time, for before/peak/after curves.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +29,7 @@
 
 #define BALLOON_STAT_SIZE 10u       /* packed {le16 tag; le64 val} */
 #define BALLOON_STATS_MAX 64u       /* entries read from one buffer; Linux sends at most 16 */
+#define BALLOON_TIMELINE_MAX 4096u  /* polls recorded; an hour at one a second */
 
 static const char *const balloon_stat_names[VIRTIO_BALLOON_S_NR] = {
     "swap_in", "swap_out", "major_faults", "minor_faults", "free_memory", "total_memory",
@@ -112,15 +116,38 @@ void balloon_stats_forget(struct virtio_balloon *b)
 void virtio_balloon_request_stats(void *dev)
 {
     struct virtio_balloon *b = dev;
-    struct virtq *vq;
+    struct virtq *vq = NULL;
 
-    if (!b->stats_held || !b->bus || !b->bus->queue)
+    if ((b->features & VIRTIO_BIT(BALLOON_F_STATS_VQ)) && b->bus && b->bus->queue)
+        vq = b->bus->queue(b->bus->transport, b->stats_queue);
+    if (!vq)
         return;
-    vq = b->bus->queue(b->bus->transport, b->stats_queue);
+    if (!b->stats_held)
+        (void)balloon_stats_notify(b, vq);
+    if (!b->stats_held)
+        return;
     b->stats_held = false;
-    if (vq && virtq_push(vq, &b->stats_buf, 0) == 0)
+    if (virtq_push(vq, &b->stats_buf, 0) == 0)
         virtq_notify(vq);
     virtq_chain_free(&b->stats_buf);
+}
+
+static uint64_t balloon_ns(const struct virtio_balloon *b, uint64_t cycles)
+{
+    uint64_t hz = b->m->cfg.core_hz;
+    return hz ? (uint64_t)((unsigned __int128)cycles * 1000000000u / hz) : 0;
+}
+
+static void balloon_record(struct virtio_balloon *b, uint64_t now)
+{
+    if (b->ntimeline == BALLOON_TIMELINE_MAX)
+        return;
+    if (!b->timeline) {
+        b->timeline = calloc(BALLOON_TIMELINE_MAX, sizeof(*b->timeline));
+        if (!b->timeline)
+            return;
+    }
+    b->timeline[b->ntimeline++] = (struct balloon_point){ balloon_ns(b, now), b->st.ram_resident_bytes };
 }
 
 static void balloon_poll(void *opaque, uint64_t now)
@@ -130,6 +157,7 @@ static void balloon_poll(void *opaque, uint64_t now)
     b->poll_event = evq_post(&b->m->evq, now + b->poll_cycles, EVQ_PRIO_DEVICE, balloon_poll, b);
     virtio_balloon_request_stats(b);
     balloon_sample(b, true);
+    balloon_record(b, now);
 }
 
 void balloon_poll_start(struct virtio_balloon *b)
@@ -143,6 +171,9 @@ void balloon_poll_stop(struct virtio_balloon *b)
     if (b->poll_event)
         evq_cancel(&b->m->evq, b->poll_event);
     b->poll_event = 0;
+    free(b->timeline);
+    b->timeline = NULL;
+    b->ntimeline = 0;
 }
 
 void virtio_balloon_get_stats(void *dev, struct virtio_balloon_stats *s)
@@ -172,11 +203,11 @@ void virtio_balloon_write_json(void *dev, struct json *j)
     json_key(j, "features");
     json_begin_array(j);
     for (size_t i = 0; i < sizeof(balloon_feature_names) / sizeof(balloon_feature_names[0]); i++) {
-        if (b->features & VIRTIO_BIT(balloon_feature_names[i].bit))
+        if (b->features_seen & VIRTIO_BIT(balloon_feature_names[i].bit))
             json_string(j, balloon_feature_names[i].name);
     }
     json_end_array(j);
-    json_kv_u64(j, "poison_val", b->poison_val);
+    json_kv_u64(j, "poison_val", b->poison_seen);
     json_kv_u64(j, "target_bytes", s.target_bytes);
     json_kv_u64(j, "balloon_bytes", s.balloon_bytes);
     json_kv_u64(j, "inflate_requests", s.inflate_requests);
@@ -199,5 +230,14 @@ void virtio_balloon_write_json(void *dev, struct json *j)
             json_kv_u64(j, balloon_stat_names[t], s.guest[t]);
     }
     json_end_object(j);
+    json_key(j, "ram_resident_timeline");
+    json_begin_array(j);
+    for (unsigned i = 0; i < b->ntimeline; i++) {
+        json_begin_object(j);
+        json_kv_u64(j, "ns", b->timeline[i].ns);
+        json_kv_u64(j, "bytes", b->timeline[i].bytes);
+        json_end_object(j);
+    }
+    json_end_array(j);
     json_end_object(j);
 }

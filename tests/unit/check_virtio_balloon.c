@@ -837,7 +837,42 @@ START_TEST(test_balloon_stats_polling_interval_requests_in_virtual_time)
 }
 END_TEST
 
+/* Linux kicks its first statistics buffer before DRIVER_OK; the
+ * transport drops that kick, so the device finds the buffer itself. */
+START_TEST(test_balloon_stats_buffer_posted_before_driver_ok_is_found)
+{
+    struct tb *t = tb_new("virtio-balloon");
+    tb_start(t, F_STATS, 3, NULL);
+    put_stat(t, BUF, 6, 42 * MiB);
+    struct vqd_seg s = { BUF, 10, 0 };
+    vqd_add_chain(&t->q[2], &s, 1);        /* no notify */
+    ck_assert_uint_eq(stats(t).guest_updates, 0);
+    virtio_balloon_request_stats(t->bal);
+    ck_assert_uint_eq(used_count(t, 2), 1);
+    ck_assert_uint_eq(stats(t).guest_updates, 1);
+    ck_assert_uint_eq(stats(t).guest[6], 42 * MiB);
+    tb_free(t);
+}
+END_TEST
+
 /* --- --stats --- */
+
+static char *json_text(struct tb *t)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    struct json j;
+    ck_assert_ptr_nonnull(f);
+    json_init(&j, f);
+    json_begin_object(&j);
+    json_key(&j, "virtio_balloon");
+    virtio_balloon_write_json(t->bal, &j);
+    json_end_object(&j);
+    ck_assert_int_eq(json_finish(&j), 0);
+    fclose(f);
+    return text;
+}
 
 START_TEST(test_balloon_json_names_counters_and_guest_stats)
 {
@@ -848,17 +883,7 @@ START_TEST(test_balloon_json_names_counters_and_guest_stats)
     report(t, 3, &s, 1);
     send_stats(t, 7 * MiB, 16 * MiB);
 
-    char *text = NULL;
-    size_t size = 0;
-    FILE *f = open_memstream(&text, &size);
-    struct json j;
-    json_init(&j, f);
-    json_begin_object(&j);
-    json_key(&j, "virtio_balloon");
-    virtio_balloon_write_json(t->bal, &j);
-    json_end_object(&j);
-    ck_assert_int_eq(json_finish(&j), 0);
-    fclose(f);
+    char *text = json_text(t);
     ck_assert_ptr_nonnull(strstr(text, "\"stats_vq\""));
     ck_assert_ptr_nonnull(strstr(text, "\"page_reporting\""));
     ck_assert_ptr_nonnull(strstr(text, "\"target_bytes\": 12582912"));
@@ -867,6 +892,44 @@ START_TEST(test_balloon_json_names_counters_and_guest_stats)
     ck_assert_ptr_nonnull(strstr(text, "\"free_memory\": 7340032"));
     ck_assert_ptr_nonnull(strstr(text, "\"total_memory\": 16777216"));
     ck_assert_ptr_null(strstr(text, "\"swap_in\""));       /* not supplied by the guest */
+    free(text);
+    tb_free(t);
+}
+END_TEST
+
+/* A guest that powers off resets the device; --stats still says what it used. */
+START_TEST(test_balloon_json_keeps_features_after_reset)
+{
+    uint32_t poison = 0xaaaaaaaau;
+    struct tb *t = tb_new("virtio-balloon,free-page-reporting=on");
+    tb_start(t, F_STATS | F_POISON | F_REPORT, 4, &poison);
+    mw(t, R_STATUS, 0);
+    char *text = json_text(t);
+    ck_assert_ptr_nonnull(strstr(text, "\"page_poison\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"poison_val\": 2863311530"));
+    free(text);
+    tb_free(t);
+}
+END_TEST
+
+/* Each poll records resident guest RAM at its virtual time. */
+START_TEST(test_balloon_json_timeline_has_one_point_per_poll)
+{
+    struct tb *t = tb_new("virtio-balloon,guest-stats-polling-interval=1");
+    tb_start(t, F_STATS, 3, NULL);
+    uint64_t hz = t->m.cfg.core_hz;
+    t->m.vclock = hz;
+    evq_run_due(&t->m.evq, t->m.vclock);
+    fill(t, DATA, 64 * PG, 1);
+    t->m.vclock = 2 * hz;
+    evq_run_due(&t->m.evq, t->m.vclock);
+    char *text = json_text(t);
+    char want[96];
+    snprintf(want, sizeof(want), "\"ns\": 2000000000,\n        \"bytes\": %llu",
+             (unsigned long long)memmap_ram_resident(&t->m.map));
+    ck_assert_ptr_nonnull(strstr(text, "\"ns\": 1000000000"));
+    ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+    ck_assert_ptr_null(strstr(text, "\"ns\": 3000000000"));
     free(text);
     tb_free(t);
 }
@@ -921,7 +984,10 @@ static Suite *balloon_suite(void)
     tcase_add_test(tc, test_balloon_stats_buffer_held_then_returned_on_request);
     tcase_add_test(tc, test_balloon_stats_second_buffer_returns_first);
     tcase_add_test(tc, test_balloon_stats_polling_interval_requests_in_virtual_time);
+    tcase_add_test(tc, test_balloon_stats_buffer_posted_before_driver_ok_is_found);
     tcase_add_test(tc, test_balloon_json_names_counters_and_guest_stats);
+    tcase_add_test(tc, test_balloon_json_keeps_features_after_reset);
+    tcase_add_test(tc, test_balloon_json_timeline_has_one_point_per_poll);
     suite_add_tcase(s, tc);
     return s;
 }
