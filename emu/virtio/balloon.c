@@ -15,6 +15,10 @@
  * spec's table 0-4 whenever every earlier optional queue is negotiated,
  * and it is what QEMU does with the statistics queue it always offers.
  *
+ * The host moves the target with virtio_balloon_set_target (the monitor),
+ * or at fixed virtual times with target-schedule=SECONDS:SIZE/...: a
+ * scripted run stays a pure function of its command line.
+ *
  * An inflated page is given back to the host at once (it reads as zero
  * afterwards: §5.5.6.1 lets the device change it, and with PAGE_POISON the
  * driver rewrites it after deflating). A deflated page needs nothing: it
@@ -26,6 +30,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/options.h"
 #include "exec/exec.h"
 #include "virtio/balloon_int.h"
 #include "virtio/virtqueue.h"
@@ -318,9 +323,86 @@ void virtio_balloon_hint_done(void *dev)
     balloon_config_changed(b);
 }
 
+static void balloon_step(void *opaque, uint64_t now)
+{
+    struct virtio_balloon *b = opaque;
+    const struct balloon_step *st = &b->schedule[b->next_step++];
+
+    b->step_event = 0;
+    /* Checked against RAM when parsed. */
+    (void)virtio_balloon_set_target(b, st->bytes, NULL);
+    if (b->next_step < b->nschedule)
+        b->step_event = evq_post(&b->m->evq, b->schedule[b->next_step].cycle, EVQ_PRIO_DEVICE, balloon_step, b);
+    (void)now;
+}
+
+/* SECONDS with up to nine decimals, as virtual nanoseconds. */
+static int balloon_parse_seconds(const char *s, const char *end, uint64_t *ns)
+{
+    uint64_t whole = 0, frac = 0, scale = 1000000000u;
+    const char *p = s;
+
+    if (p == end)
+        return -1;
+    for (; p < end && *p >= '0' && *p <= '9'; p++) {
+        if (whole > (UINT64_MAX / 1000000000u - 9) / 10)
+            return -1;
+        whole = whole * 10 + (uint64_t)(*p - '0');
+    }
+    if (p < end && *p == '.') {
+        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
+            if (scale == 1)
+                return -1;
+            scale /= 10;
+            frac += (uint64_t)(*p - '0') * scale;
+        }
+    }
+    if (p != end || p == s || p[-1] == '.')
+        return -1;
+    *ns = whole * 1000000000u + frac;
+    return 0;
+}
+
+/* target-schedule=SECONDS:SIZE[/SECONDS:SIZE...], times rising. */
+static int balloon_parse_schedule(struct virtio_balloon *b, const char *v, struct emu_err *err)
+{
+    const char *p = v;
+    uint64_t last = 0;
+
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        const char *end = slash ? slash : p + strlen(p);
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        char size[32];
+        uint64_t ns, bytes;
+
+        if (b->nschedule == BALLOON_SCHEDULE_MAX)
+            return emu_errf(err, "virtio-balloon: target-schedule has more than %d steps", BALLOON_SCHEDULE_MAX);
+        if (!colon || balloon_parse_seconds(p, colon, &ns) < 0 || (size_t)(end - colon - 1) >= sizeof(size))
+            return emu_errf(err, "virtio-balloon: target-schedule=%s: expected SECONDS:SIZE[/SECONDS:SIZE...]", v);
+        memcpy(size, colon + 1, (size_t)(end - colon - 1));
+        size[end - colon - 1] = '\0';
+        if (options_parse_size(size, &bytes) < 0)
+            return emu_errf(err, "virtio-balloon: target-schedule: '%s' is not a size", size);
+        if (balloon_check_target(b, bytes, err) < 0)
+            return -1;
+        if (b->nschedule && ns <= last)
+            return emu_errf(err, "virtio-balloon: target-schedule: times must rise");
+        last = ns;
+        unsigned __int128 cyc = (unsigned __int128)ns * b->m->cfg.core_hz / 1000000000u;
+        b->schedule[b->nschedule++] = (struct balloon_step){ cyc > UINT64_MAX ? UINT64_MAX : (uint64_t)cyc, bytes };
+        p = slash ? slash + 1 : end;
+        if (slash && !*p)
+            return emu_errf(err, "virtio-balloon: target-schedule=%s ends with '/'", v);
+    }
+    if (!b->nschedule)
+        return emu_errf(err, "virtio-balloon: target-schedule is empty");
+    return 0;
+}
+
 static const char *const balloon_keys[] = {
     "free-page-reporting", "page-poison", "deflate-on-oom", "free-page-hint", "target",
-    "guest-stats-polling-interval", NULL,
+    "guest-stats-polling-interval", "target-schedule", NULL,
 };
 
 /* Option -> feature bit, with QEMU's defaults. */
@@ -359,6 +441,9 @@ static int balloon_parse(struct virtio_balloon *b, const struct devopts *o, stru
         return emu_errf(err, "virtio-balloon: guest-stats-polling-interval=%llu is too long",
                         (unsigned long long)secs);
     b->poll_cycles = secs * b->m->cfg.core_hz;
+    const char *sched = devopts_get(o, "target-schedule");
+    if (sched && balloon_parse_schedule(b, sched, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -369,6 +454,8 @@ static void balloon_destroy(void *dev)
     if (!b)
         return;
     balloon_poll_stop(b);
+    if (b->step_event)
+        evq_cancel(&b->m->evq, b->step_event);
     balloon_stats_forget(b);
     free(b);
 }
@@ -401,6 +488,8 @@ static void *balloon_create(const struct virtio_env *env, const struct devopts *
     memmap_ram_base_pages(&b->m->map);
     b->scan_interval = b->m->cfg.core_hz / 100;
     balloon_poll_start(b);
+    if (b->nschedule)
+        b->step_event = evq_post(&b->m->evq, b->schedule[0].cycle, EVQ_PRIO_DEVICE, balloon_step, b);
     *ops = &balloon_ops;
     return b;
 }
@@ -410,7 +499,8 @@ const struct virtio_device_desc virtio_balloon_desc = {
     .alias = "virtio-balloon-device",
     .summary = "memory balloon: inflate/deflate, guest statistics, free page reporting and hinting",
     .options = "[free-page-reporting=on|off][,page-poison=on|off][,deflate-on-oom=on|off]"
-               "[,free-page-hint=on|off][,target=MiB][,guest-stats-polling-interval=SECONDS]",
+               "[,free-page-hint=on|off][,target=MiB][,guest-stats-polling-interval=SECONDS]"
+               "[,target-schedule=SECONDS:SIZE[/SECONDS:SIZE...]]",
     .create = balloon_create,
     .destroy = balloon_destroy,
 };

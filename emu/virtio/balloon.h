@@ -4,6 +4,7 @@
  *   -device virtio-balloon[,free-page-reporting=on|off][,page-poison=on|off]
  *           [,deflate-on-oom=on|off][,free-page-hint=on|off][,target=MiB]
  *           [,guest-stats-polling-interval=SECONDS]
+ *           [,target-schedule=SECONDS:SIZE[/SECONDS:SIZE...]]
  *
  * Inflated, reported and hinted pages go back to the host; a page the
  * guest reported with VIRTIO_BALLOON_F_PAGE_POISON and a nonzero poison_val

@@ -35,6 +35,7 @@ struct virtio_bus;
 /* inflateq, deflateq, statsq, free_page_vq, reporting_vq (§5.5.2). */
 #define BALLOON_MAX_QUEUES 5
 #define BALLOON_QUEUE_SIZE 128
+#define BALLOON_SCHEDULE_MAX 16
 
 enum balloon_queue {
     BQ_NONE,
@@ -71,6 +72,13 @@ struct virtio_balloon {
     unsigned stats_queue;
     uint64_t poll_cycles;           /* guest-stats-polling-interval, 0: off */
     uint64_t poll_event;
+
+    /* target-schedule: targets applied at virtual times. */
+    struct balloon_step {
+        uint64_t cycle, bytes;
+    } schedule[BALLOON_SCHEDULE_MAX];
+    unsigned nschedule, next_step;
+    uint64_t step_event;
 
     /* Host-side accounting. */
     struct virtio_balloon_stats st;

@@ -253,6 +253,14 @@ START_TEST(test_balloon_bad_options_are_one_line_errors)
         "virtio-balloon,target=lots",
         "virtio-balloon,guest-stats-polling-interval=-1",
         "virtio-balloon,page-poison=on,page-poison=off",
+        "virtio-balloon,target-schedule=5:32",         /* more than RAM */
+        "virtio-balloon,target-schedule=2:8/1:8",      /* times must rise */
+        "virtio-balloon,target-schedule=x:8",
+        "virtio-balloon,target-schedule=1:",
+        "virtio-balloon,target-schedule=1.:8",
+        "virtio-balloon,target-schedule=1:8/",
+        "virtio-balloon,target-schedule=",
+        "virtio-balloon,target-schedule=0.0000000001:8",   /* finer than a nanosecond */
     };
     struct machine m;
     machine_setup(&m);
@@ -293,6 +301,29 @@ START_TEST(test_balloon_set_target_changes_num_pages_and_interrupts)
     ck_assert_int_eq(virtio_balloon_set_target(t->bal, 0, &err), -1);
     ck_assert_int_eq(virtio_balloon_set_target(t->bal, RAM_SIZE + PG, &err), -1);
     ck_assert_uint_eq(cfg_r(t, C_NUM_PAGES), 0);
+    tb_free(t);
+}
+END_TEST
+
+/* Targets at fixed virtual times, for scripted runs. */
+START_TEST(test_balloon_target_schedule_moves_target_in_virtual_time)
+{
+    struct tb *t = tb_new("virtio-balloon,target-schedule=1:8/2.5:16M");
+    tb_start(t, F_STATS, 3, NULL);
+    uint64_t hz = t->m.cfg.core_hz;
+    t->m.vclock = hz - 1;
+    evq_run_due(&t->m.evq, t->m.vclock);
+    ck_assert_uint_eq(cfg_r(t, C_NUM_PAGES), 0);
+    ck_assert(!t->irq);
+    t->m.vclock = hz;
+    evq_run_due(&t->m.evq, t->m.vclock);
+    ck_assert_uint_eq(cfg_r(t, C_NUM_PAGES), (8 * MiB) / PG);
+    ck_assert(t->irq);
+    mw(t, R_INT_ACK, 3);
+    t->m.vclock = 2 * hz + hz / 2;
+    evq_run_due(&t->m.evq, t->m.vclock);
+    ck_assert_uint_eq(cfg_r(t, C_NUM_PAGES), 0);
+    ck_assert(t->irq);
     tb_free(t);
 }
 END_TEST
@@ -944,6 +975,7 @@ static Suite *balloon_suite(void)
     tcase_add_test(tc, test_balloon_bad_options_are_one_line_errors);
     tcase_add_test(tc, test_balloon_target_option_sets_num_pages);
     tcase_add_test(tc, test_balloon_set_target_changes_num_pages_and_interrupts);
+    tcase_add_test(tc, test_balloon_target_schedule_moves_target_in_virtual_time);
     tcase_add_test(tc, test_balloon_config_driver_fields_writable_host_fields_not);
     tcase_add_test(tc, test_balloon_reset_forgets_driver_state_keeps_target);
     suite_add_tcase(s, tc);
