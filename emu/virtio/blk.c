@@ -1,0 +1,569 @@
+/*
+ * virtio block device (virtio 1.2 §5.2), one request queue, on a raw
+ * image file.
+ *
+ * Configuration space (§5.2.4, little-endian), the part we expose:
+ *   0x00 capacity        le64  in 512-byte sectors
+ *   0x08 size_max        le32  (not offered)
+ *   0x0c seg_max         le32  VIRTIO_BLK_F_SEG_MAX
+ *   0x10 geometry        4     (not offered)
+ *   0x14 blk_size        le32  VIRTIO_BLK_F_BLK_SIZE
+ *   0x18 topology        8     (not offered)
+ *   0x20 writeback u8, unused0 u8, num_queues le16 (not offered)
+ *   0x24 max_discard_sectors, 0x28 max_discard_seg,
+ *   0x2c discard_sector_alignment                   VIRTIO_BLK_F_DISCARD
+ *   0x30 max_write_zeroes_sectors, 0x34 max_write_zeroes_seg,
+ *   0x38 write_zeroes_may_unmap u8, unused1[3]      VIRTIO_BLK_F_WRITE_ZEROES
+ *
+ * A request (§5.2.6) is a 16-byte readable header {le32 type, le32
+ * reserved, le64 sector}, then data (readable for writes, writable for
+ * reads), then one writable status byte: the last byte of the chain.
+ * Every request is carried out with pread/pwrite through a bounce buffer
+ * and completed before the notify returns.
+ */
+/* fallocate() and its FALLOC_FL_* modes are Linux extensions. */
+#define _GNU_SOURCE 1
+
+#include "virtio/blk.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "virtio/virtqueue.h"
+
+/* Feature bits, §5.2.3. */
+#define VIRTIO_BLK_F_SEG_MAX      2
+#define VIRTIO_BLK_F_RO           5
+#define VIRTIO_BLK_F_BLK_SIZE     6
+#define VIRTIO_BLK_F_FLUSH        9
+#define VIRTIO_BLK_F_DISCARD      13
+#define VIRTIO_BLK_F_WRITE_ZEROES 14
+
+/* Request types and status values, §5.2.6. */
+#define VIRTIO_BLK_T_IN           0
+#define VIRTIO_BLK_T_OUT          1
+#define VIRTIO_BLK_T_FLUSH        4
+#define VIRTIO_BLK_T_GET_ID       8
+#define VIRTIO_BLK_T_DISCARD      11
+#define VIRTIO_BLK_T_WRITE_ZEROES 13
+
+#define VIRTIO_BLK_S_OK     0
+#define VIRTIO_BLK_S_IOERR  1
+#define VIRTIO_BLK_S_UNSUPP 2
+
+#define VIRTIO_BLK_ID_BYTES 20
+#define VIRTIO_BLK_DWZ_UNMAP 1u         /* virtio_blk_discard_write_zeroes.flags */
+
+#define BLK_SECTOR 512u
+#define BLK_HDR_SIZE 16u
+#define BLK_SEG_SIZE 16u                /* struct virtio_blk_discard_write_zeroes */
+#define BLK_QUEUE_SIZE 256
+/* A request's header and status take two descriptors of the queue; an
+ * indirect table counts against the same budget (virtqueue.c). */
+#define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2)
+#define BLK_BOUNCE (512u * 1024u)
+/* Discard and write-zeroes limits: 4 GiB per segment stays within le32
+ * num_sectors; 4 KiB alignment matches common host file-system blocks,
+ * so a punched hole frees whole blocks. Fixed, never read from the host,
+ * because the guest sees them. */
+#define BLK_MAX_DWZ_SECTORS 0x7fffffu
+#define BLK_MAX_DWZ_SEG 32u
+#define BLK_DISCARD_ALIGN 8u
+#define BLK_CONFIG_SIZE 0x3c
+
+struct virtio_blk {
+    int fd;
+    char *path;                 /* as the user gave it, for messages */
+    uint64_t capacity;          /* sectors */
+    bool readonly, discard;
+    char serial[VIRTIO_BLK_ID_BYTES];   /* NUL-padded, no terminator at 20 */
+    uint64_t acked;             /* features the driver accepted */
+    uint8_t config[BLK_CONFIG_SIZE];
+    uint8_t *bounce;
+    struct virtio_blk_stats stats;
+    bool warned_malformed;
+};
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+static bool blk_writable(const struct virtio_blk *b)
+{
+    return !b->readonly;
+}
+
+static uint64_t blk_features(void *dev)
+{
+    struct virtio_blk *b = dev;
+    uint64_t f = VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) |
+                 VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
+
+    if (b->readonly)
+        f |= VIRTIO_BIT(VIRTIO_BLK_F_RO);
+    else
+        f |= VIRTIO_BIT(VIRTIO_BLK_F_WRITE_ZEROES);
+    if (b->discard && blk_writable(b))
+        f |= VIRTIO_BIT(VIRTIO_BLK_F_DISCARD);
+    return f;
+}
+
+static int blk_features_ok(void *dev, uint64_t features)
+{
+    ((struct virtio_blk *)dev)->acked = features;
+    return 0;
+}
+
+static bool blk_acked(const struct virtio_blk *b, unsigned bit)
+{
+    return (b->acked & VIRTIO_BIT(bit)) != 0;
+}
+
+static void blk_build_config(struct virtio_blk *b)
+{
+    uint8_t *c = b->config;
+
+    memset(c, 0, sizeof(b->config));    /* §5.2.5.2: unused0/unused1 are 0 */
+    put_le(c + 0x00, b->capacity, 8);
+    put_le(c + 0x0c, BLK_SEG_MAX, 4);
+    put_le(c + 0x14, BLK_SECTOR, 4);
+    put_le(c + 0x24, BLK_MAX_DWZ_SECTORS, 4);
+    put_le(c + 0x28, BLK_MAX_DWZ_SEG, 4);
+    put_le(c + 0x2c, BLK_DISCARD_ALIGN, 4);
+    put_le(c + 0x30, BLK_MAX_DWZ_SECTORS, 4);
+    put_le(c + 0x34, BLK_MAX_DWZ_SEG, 4);
+    /* §5.2.6.2: say "may unmap" only when a write-zeroes request can
+     * deallocate, i.e. when discard is on. */
+    c[0x38] = b->discard ? 1 : 0;
+}
+
+static uint64_t blk_config_read(void *dev, uint32_t off, unsigned size)
+{
+    return get_le(((struct virtio_blk *)dev)->config + off, size);
+}
+
+/* [sector, sector + n) lies within the disk. */
+static bool blk_range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t n)
+{
+    return sector <= b->capacity && n <= b->capacity - sector;
+}
+
+/* pread/pwrite until done; a read past the end of the file (the image
+ * shrank under us) is filled with zeros. Returns 0 or -1. */
+static int blk_pread(struct virtio_blk *b, uint8_t *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = pread(b->fd, buf + done, n - done, (off_t)(off + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            memset(buf + done, 0, n - done);
+            break;
+        }
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+static int blk_pwrite(struct virtio_blk *b, const uint8_t *buf, size_t n, uint64_t off)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t r = pwrite(b->fd, buf + done, n - done, (off_t)(off + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+/*
+ * §5.2.6.2: with VIRTIO_BLK_F_FLUSH offered but not negotiated (and no
+ * CONFIG_WCE), a completed write must already be stable.
+ */
+static int blk_write_through(struct virtio_blk *b)
+{
+    if (blk_acked(b, VIRTIO_BLK_F_FLUSH))
+        return 0;
+    return fdatasync(b->fd);
+}
+
+/* Outcome of one request: status, and bytes written before the status. */
+struct blk_result {
+    uint8_t status;
+    uint32_t data;
+};
+
+/* -1 only when guest memory went away (the queue is then broken). */
+static int blk_do_in(struct virtio_blk *b, struct virtq *vq, const struct virtq_chain *c, uint64_t sector,
+                     struct blk_result *res)
+{
+    uint64_t len = c->write_len - 1;
+
+    res->status = VIRTIO_BLK_S_IOERR;
+    if (len % BLK_SECTOR || !blk_range_ok(b, sector, len / BLK_SECTOR))
+        return 0;
+    for (uint64_t done = 0; done < len;) {
+        size_t n = len - done < BLK_BOUNCE ? (size_t)(len - done) : BLK_BOUNCE;
+        if (blk_pread(b, b->bounce, n, sector * BLK_SECTOR + done) != 0)
+            return 0;
+        if (virtq_chain_write(vq, c, done, b->bounce, n) != (int64_t)n)
+            return -1;
+        done += n;
+        res->data = (uint32_t)done;
+    }
+    b->stats.read_bytes += len;
+    res->status = VIRTIO_BLK_S_OK;
+    return 0;
+}
+
+static int blk_do_out(struct virtio_blk *b, struct virtq *vq, const struct virtq_chain *c, uint64_t sector,
+                      struct blk_result *res)
+{
+    uint64_t len = c->read_len - BLK_HDR_SIZE;
+
+    res->status = VIRTIO_BLK_S_IOERR;
+    /* §5.2.6.2: nothing is written to a read-only device. */
+    if (!blk_writable(b) || len % BLK_SECTOR || !blk_range_ok(b, sector, len / BLK_SECTOR))
+        return 0;
+    for (uint64_t done = 0; done < len;) {
+        size_t n = len - done < BLK_BOUNCE ? (size_t)(len - done) : BLK_BOUNCE;
+        if (virtq_chain_read(vq, c, BLK_HDR_SIZE + done, b->bounce, n) != (int64_t)n)
+            return -1;
+        if (blk_pwrite(b, b->bounce, n, sector * BLK_SECTOR + done) != 0)
+            return 0;
+        done += n;
+    }
+    if (blk_write_through(b) != 0)
+        return 0;
+    b->stats.written_bytes += len;
+    res->status = VIRTIO_BLK_S_OK;
+    return 0;
+}
+
+static void blk_do_flush(struct virtio_blk *b, struct blk_result *res)
+{
+    res->status = VIRTIO_BLK_S_OK;
+    if (blk_writable(b) && fdatasync(b->fd) != 0)
+        res->status = VIRTIO_BLK_S_IOERR;
+    b->stats.flushes++;
+}
+
+static int blk_do_get_id(struct virtio_blk *b, struct virtq *vq, const struct virtq_chain *c,
+                         struct blk_result *res)
+{
+    /* §5.2.6.1: the driver gives exactly 20 bytes; we fill what it gave. */
+    uint64_t n = c->write_len - 1 < VIRTIO_BLK_ID_BYTES ? c->write_len - 1 : VIRTIO_BLK_ID_BYTES;
+    if (virtq_chain_write(vq, c, 0, b->serial, n) != (int64_t)n)
+        return -1;
+    res->data = (uint32_t)n;
+    res->status = VIRTIO_BLK_S_OK;
+    return 0;
+}
+
+/* Writes zeros the slow way, for hosts whose file system cannot. */
+static int blk_write_zero_bytes(struct virtio_blk *b, uint64_t off, uint64_t len)
+{
+    memset(b->bounce, 0, BLK_BOUNCE);
+    for (uint64_t done = 0; done < len;) {
+        size_t n = len - done < BLK_BOUNCE ? (size_t)(len - done) : BLK_BOUNCE;
+        if (blk_pwrite(b, b->bounce, n, off + done) != 0)
+            return -1;
+        done += n;
+    }
+    return 0;
+}
+
+static int blk_punch(struct virtio_blk *b, uint64_t off, uint64_t len)
+{
+    return fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
+}
+
+/* One segment of a write-zeroes request: afterwards the range reads as
+ * zeros whatever the host supports (§5.2.6.2). */
+static int blk_zero_range(struct virtio_blk *b, uint64_t off, uint64_t len, bool unmap)
+{
+    if (unmap && b->discard && blk_punch(b, off, len) == 0)
+        return 0;
+    if (fallocate(b->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
+        return 0;
+    return blk_write_zero_bytes(b, off, len);
+}
+
+struct blk_seg {
+    uint64_t sector;
+    uint32_t num;
+    uint32_t flags;
+};
+
+/*
+ * DISCARD and WRITE_ZEROES (§5.2.6): every segment is read and checked
+ * before any is carried out, so a request refused for its flags or its
+ * range changes nothing.
+ */
+static int blk_do_dwz(struct virtio_blk *b, struct virtq *vq, const struct virtq_chain *c, bool zeroes,
+                      struct blk_result *res)
+{
+    struct blk_seg seg[BLK_MAX_DWZ_SEG];
+    uint8_t raw[BLK_SEG_SIZE];
+    uint64_t len = c->read_len - BLK_HDR_SIZE;
+    uint64_t nseg = len / BLK_SEG_SIZE;
+
+    res->status = VIRTIO_BLK_S_UNSUPP;
+    if (!blk_acked(b, zeroes ? VIRTIO_BLK_F_WRITE_ZEROES : VIRTIO_BLK_F_DISCARD) || !blk_writable(b))
+        return 0;
+    res->status = VIRTIO_BLK_S_IOERR;
+    if (len % BLK_SEG_SIZE || nseg > BLK_MAX_DWZ_SEG)
+        return 0;
+    for (uint64_t i = 0; i < nseg; i++) {
+        if (virtq_chain_read(vq, c, BLK_HDR_SIZE + i * BLK_SEG_SIZE, raw, sizeof(raw)) != (int64_t)sizeof(raw))
+            return -1;
+        seg[i].sector = get_le(raw, 8);
+        seg[i].num = (uint32_t)get_le(raw + 8, 4);
+        seg[i].flags = (uint32_t)get_le(raw + 12, 4);
+        /* §5.2.6.2: unknown flags, or unmap on a discard, are unsupported. */
+        if ((seg[i].flags & ~VIRTIO_BLK_DWZ_UNMAP) || (!zeroes && seg[i].flags)) {
+            res->status = VIRTIO_BLK_S_UNSUPP;
+            return 0;
+        }
+        if (seg[i].num > BLK_MAX_DWZ_SECTORS || !blk_range_ok(b, seg[i].sector, seg[i].num))
+            return 0;
+    }
+    for (uint64_t i = 0; i < nseg; i++) {
+        uint64_t off = seg[i].sector * BLK_SECTOR, n = (uint64_t)seg[i].num * BLK_SECTOR;
+        if (n == 0)
+            continue;
+        if (zeroes) {
+            if (blk_zero_range(b, off, n, seg[i].flags & VIRTIO_BLK_DWZ_UNMAP) != 0)
+                return 0;
+            b->stats.write_zeroes++;
+        } else {
+            /* Discard is advisory (§5.2.6.2 "MAY deallocate"): a host that
+             * cannot punch holes leaves the data, and the request is OK. */
+            (void)blk_punch(b, off, n);
+            b->stats.discards++;
+        }
+    }
+    if (zeroes && blk_write_through(b) != 0)
+        return 0;
+    res->status = VIRTIO_BLK_S_OK;
+    return 0;
+}
+
+static int blk_malformed(struct virtio_blk *b, const char *why)
+{
+    emu_warn_once(&b->warned_malformed, "virtio-blk %s: %s", b->path, why);
+    return -1;
+}
+
+/* Carries out one request and returns it to the driver; -1 when the
+ * chain cannot be answered (the device then needs a reset). */
+static int blk_request(struct virtio_blk *b, struct virtq *vq, const struct virtq_chain *c)
+{
+    uint8_t hdr[BLK_HDR_SIZE];
+    struct blk_result res = { VIRTIO_BLK_S_UNSUPP, 0 };
+    int rc = 0;
+
+    /* §5.2.6: there is nowhere to put the answer without a status byte. */
+    if (c->write_len < 1)
+        return blk_malformed(b, "request without a writable status byte");
+    if (c->read_len < BLK_HDR_SIZE)
+        return blk_malformed(b, "request header shorter than 16 bytes");
+    if (virtq_chain_read(vq, c, 0, hdr, sizeof(hdr)) != (int64_t)sizeof(hdr))
+        return -1;
+    uint32_t type = (uint32_t)get_le(hdr, 4);
+    uint64_t sector = get_le(hdr + 8, 8);
+
+    switch (type) {
+    case VIRTIO_BLK_T_IN:           rc = blk_do_in(b, vq, c, sector, &res); break;
+    case VIRTIO_BLK_T_OUT:          rc = blk_do_out(b, vq, c, sector, &res); break;
+    case VIRTIO_BLK_T_FLUSH:        blk_do_flush(b, &res); break;
+    case VIRTIO_BLK_T_GET_ID:       rc = blk_do_get_id(b, vq, c, &res); break;
+    case VIRTIO_BLK_T_DISCARD:      rc = blk_do_dwz(b, vq, c, false, &res); break;
+    case VIRTIO_BLK_T_WRITE_ZEROES: rc = blk_do_dwz(b, vq, c, true, &res); break;
+    default:                        break;
+    }
+    if (rc != 0)
+        return -1;
+    b->stats.requests++;
+    if (res.status != VIRTIO_BLK_S_OK)
+        b->stats.errors++;
+    if (virtq_chain_write(vq, c, c->write_len - 1, &res.status, 1) != 1)
+        return -1;
+    /* Used length: the data written plus the status byte. */
+    return virtq_push(vq, c, res.data + 1);
+}
+
+static int blk_notify(void *dev, struct virtq *vq)
+{
+    struct virtio_blk *b = dev;
+    struct virtq_chain c;
+    int rc;
+
+    virtq_chain_init(&c);
+    while ((rc = virtq_pop(vq, &c)) > 0) {
+        if (blk_request(b, vq, &c) != 0) {
+            rc = -1;
+            break;
+        }
+    }
+    virtq_notify(vq);
+    virtq_chain_free(&c);
+    return rc < 0 ? -1 : 0;
+}
+
+static void blk_reset(void *dev)
+{
+    ((struct virtio_blk *)dev)->acked = 0;
+}
+
+static const struct virtio_dev_ops blk_ops = {
+    .device_id = VIRTIO_ID_BLOCK,
+    .num_queues = 1,
+    .queue_size_max = BLK_QUEUE_SIZE,
+    .config_size = BLK_CONFIG_SIZE,
+    .features = blk_features,
+    .features_ok = blk_features_ok,
+    .config_read = blk_config_read,
+    .queue_notify = blk_notify,
+    .reset = blk_reset,
+};
+
+static void blk_free(struct virtio_blk *b)
+{
+    if (!b)
+        return;
+    if (b->fd >= 0)
+        close(b->fd);
+    free(b->bounce);
+    free(b->path);
+    free(b);
+}
+
+/* Opens and sizes the image; messages name the file as the user did. */
+static int blk_open(struct virtio_blk *b, const char *name, struct emu_err *err)
+{
+    struct stat st;
+    off_t size;
+
+    b->fd = open(b->path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (b->fd < 0) {
+        int e = errno;
+        if (!b->readonly && (e == EACCES || e == EROFS || e == EPERM))
+            return emu_errf(err, "%s: %s: %s (readonly=on opens it read-only)", name, b->path, strerror(e));
+        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(e));
+    }
+    if (fstat(b->fd, &st) != 0)
+        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(EISDIR));
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+        return emu_errf(err, "%s: %s: not a regular file or block device", name, b->path);
+    /* Two writers on one image corrupt it: take the lock QEMU users expect. */
+    if (flock(b->fd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+        return emu_errf(err, "%s: %s: in use by another process", name, b->path);
+    size = S_ISREG(st.st_mode) ? st.st_size : lseek(b->fd, 0, SEEK_END);
+    if (size < 0)
+        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(errno));
+    if (size % BLK_SECTOR)
+        return emu_errf(err, "%s: %s: size %lld is not a multiple of 512 bytes", name, b->path,
+                        (long long)size);
+    b->capacity = (uint64_t)size / BLK_SECTOR;
+    return 0;
+}
+
+static int blk_set_serial(struct virtio_blk *b, const char *name, const char *serial, unsigned index,
+                          struct emu_err *err)
+{
+    char dflt[VIRTIO_BLK_ID_BYTES + 1];
+    size_t n;
+
+    if (!serial) {
+        snprintf(dflt, sizeof(dflt), "emu-blk%u", index);
+        serial = dflt;
+    }
+    n = strlen(serial);
+    if (n > VIRTIO_BLK_ID_BYTES)
+        return emu_errf(err, "%s: serial=%s: at most %d characters", name, serial, VIRTIO_BLK_ID_BYTES);
+    for (size_t i = 0; i < n; i++) {
+        if (serial[i] < 0x20 || serial[i] > 0x7e)
+            return emu_errf(err, "%s: serial=%s: printable ASCII only", name, serial);
+    }
+    memset(b->serial, 0, sizeof(b->serial));
+    memcpy(b->serial, serial, n);
+    return 0;
+}
+
+static void *blk_create(const struct virtio_env *env, const struct devopts *o, const struct virtio_dev_ops **ops,
+                        struct emu_err *err)
+{
+    static const char *const keys[] = { "file", "readonly", "discard", "serial", NULL };
+    const char *name = virtio_blk_desc.name;
+    const char *file = devopts_get(o, "file");
+    struct virtio_blk *b;
+    bool ro, discard;
+
+    if (devopts_check_keys(o, keys, err) < 0 || devopts_bool(o, "readonly", false, &ro, err) < 0 ||
+        devopts_bool(o, "discard", true, &discard, err) < 0)
+        return NULL;
+    if (!file || !*file) {
+        emu_errf(err, "%s: needs file=PATH (a raw disk image)", name);
+        return NULL;
+    }
+    b = calloc(1, sizeof(*b));
+    if (!b || !(b->path = strdup(file)) || !(b->bounce = malloc(BLK_BOUNCE))) {
+        emu_errf(err, "%s: out of memory", name);
+        blk_free(b);
+        return NULL;
+    }
+    b->fd = -1;
+    b->readonly = ro;
+    b->discard = discard;
+    if (blk_set_serial(b, name, devopts_get(o, "serial"), env->index, err) < 0 || blk_open(b, name, err) < 0) {
+        blk_free(b);
+        return NULL;
+    }
+    blk_build_config(b);
+    *ops = &blk_ops;
+    return b;
+}
+
+static void blk_destroy(void *dev)
+{
+    blk_free(dev);
+}
+
+struct virtio_blk_stats virtio_blk_get_stats(const void *dev)
+{
+    return ((const struct virtio_blk *)dev)->stats;
+}
+
+const struct virtio_device_desc virtio_blk_desc = {
+    .name = "virtio-blk",
+    .alias = "virtio-blk-device",
+    .summary = "block device on a raw image file",
+    .options = "file=PATH[,readonly=on|off][,discard=on|off][,serial=STR]",
+    .create = blk_create,
+    .destroy = blk_destroy,
+};
