@@ -23,26 +23,37 @@ static uint32_t rv_tb_flags(struct cpu *cpu)
 {
     const struct rv_cpu *rv = rv_of(cpu);
     uint32_t f = (uint32_t)rv->priv & RV_TBF_PRIV_MASK;
-    if (rv->mstatus & RV_MSTATUS_FS)
+    /* §8.2.11: with V=1, vsstatus.FS must be on too. */
+    if ((rv->mstatus & RV_MSTATUS_FS) && (!rv->virt || (rv->vsstatus & RV_MSTATUS_FS)))
         f |= RV_TBF_FS_ON;
     f |= rv_data_mmu_idx(rv) << RV_TBF_MMU_SHIFT;
+    if (rv->virt)
+        f |= RV_TBF_VIRT;
     return f;
 }
 
-/* Fetches use the current privilege: MPRV and SUM never apply (§3.1.6.3). */
+/* Fetches use the current privilege and V: MPRV and SUM never apply
+ * (§3.1.6.3). */
 static unsigned rv_fetch_mmu_idx(struct cpu *cpu, uint32_t flags)
 {
+    bool virt = flags & RV_TBF_VIRT;
     switch ((enum rv_priv)(flags & RV_TBF_PRIV_MASK)) {
     case RV_PRIV_M: return RV_MMU_M;
-    case RV_PRIV_S: return RV_MMU_S;
-    default: return RV_MMU_U;
+    case RV_PRIV_S: return virt ? RV_MMU_VS : RV_MMU_S;
+    default: return virt ? RV_MMU_VU : RV_MMU_U;
     }
 }
 
 static void rv_bus_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc)
 {
     static const enum rv_exc cause[3] = { RV_EXC_LOAD_ACCESS, RV_EXC_STORE_ACCESS, RV_EXC_INSN_ACCESS };
-    rv_raise(rv_of(cpu), cause[acc], va);
+    struct rv_cpu *rv = rv_of(cpu);
+    /* §8.2.1 GVA: the address is a guest virtual one when the access was
+     * made as V=1: a guest fetch, a guest (or MPRV+MPV) load or store, or
+     * the explicit access of HLV/HLVX/HSV. */
+    bool gva = acc == TLB_EXEC ? rv->virt
+                               : rv_hart_of(rv)->hlv_active || rv_mmu_is_virt(rv_data_mmu_idx(rv));
+    cpu_fault_set(cpu, cause[acc] | (gva ? RV_FAULT_GVA : 0), va, 0);
 }
 
 /* ---- reset and registers ---- */
@@ -56,6 +67,7 @@ static void rv_reset(struct cpu *cpu)
     cpu->exit_request = cpu->irq_check = false;
     memset(&cpu->fault, 0, sizeof(cpu->fault));
     rv->priv = RV_PRIV_M;
+    rv_set_virt(rv, false);
     rv->mip_lines = 0;
     rv->lr_valid = false;
     rv->lr_addr = 0;
@@ -77,6 +89,8 @@ static int rv_get_reg(struct cpu *cpu, uint64_t id, void *val)
             return -EINVAL;
     } else if (id == RV_REG_PRIV)
         v = rv->priv;
+    else if (id == RV_REG_VIRT)
+        v = rv->virt;
     else
         return -EINVAL;
     memcpy(val, &v, sizeof(v));
@@ -103,6 +117,12 @@ static int rv_set_reg(struct cpu *cpu, uint64_t id, const void *val)
             return -EINVAL;
         rv->priv = (enum rv_priv)v;
         rv_update_irq(rv);
+    } else if (id == RV_REG_VIRT) {
+        /* V=1 needs the H extension and a privilege below M. */
+        if (v > 1 || (v && (!rv->ext.h || rv->priv == RV_PRIV_M)))
+            return -EINVAL;
+        rv_set_virt(rv, v != 0);
+        rv_update_irq(rv);
     } else {
         return -EINVAL;
     }
@@ -115,6 +135,8 @@ static void rv_destroy(struct cpu *cpu)
     struct rv_hart *h = rv_hart_of(rv);
     if (h->stimer_event && cpu->m)
         evq_cancel(&cpu->m->evq, h->stimer_event);
+    if (h->vstimer_event && cpu->m)
+        evq_cancel(&cpu->m->evq, h->vstimer_event);
     free(h);
 }
 
@@ -195,7 +217,7 @@ static bool rv_ext_get(const struct rv_ext *ext, size_t i)
     return *(const bool *)((const char *)ext + rv_ext_names[i].off);
 }
 
-/* Extensions that need another one (unpriv ch. 11-12, 9, 10; Sstc). */
+/* Extensions that need another one (unpriv ch. 11-12, 9, 10; Sstc; priv 1.12 ch. 8). */
 static int rv_ext_check(const struct rv_ext *e, const char *model, struct emu_err *err)
 {
     static const struct { size_t ext, needs; const char *ext_name, *needs_name; } deps[] = {
@@ -204,6 +226,7 @@ static int rv_ext_check(const struct rv_ext *e, const char *model, struct emu_er
         { offsetof(struct rv_ext, zicntr), offsetof(struct rv_ext, zicsr), "zicntr", "zicsr" },
         { offsetof(struct rv_ext, zihpm), offsetof(struct rv_ext, zicsr), "zihpm", "zicsr" },
         { offsetof(struct rv_ext, sstc), offsetof(struct rv_ext, zicsr), "sstc", "zicsr" },
+        { offsetof(struct rv_ext, h), offsetof(struct rv_ext, zicsr), "h", "zicsr" },
     };
     for (size_t i = 0; i < sizeof(deps) / sizeof(deps[0]); i++) {
         bool on = *(const bool *)((const char *)e + deps[i].ext);
@@ -212,8 +235,6 @@ static int rv_ext_check(const struct rv_ext *e, const char *model, struct emu_er
             return emu_errf(err, "cpu model '%s': extension %s requires %s", model, deps[i].ext_name,
                             deps[i].needs_name);
     }
-    if (e->h)
-        return emu_errf(err, "cpu model '%s': extension h is not implemented", model);
     return 0;
 }
 

@@ -1,7 +1,9 @@
 /*
  * Control and status registers of the riscv hart (RISC-V privileged spec
  * 1.12, ch. 2-4; Zicsr and Zicntr from the unprivileged spec ch. 9-10;
- * Sstc; Zicbom/Zicboz and Svpbmt fields of menvcfg/senvcfg).
+ * Sstc; Zicbom/Zicboz and Svpbmt fields of menvcfg/senvcfg). The
+ * hypervisor and VS CSRs are in csr_h.c; the access rules for all of them
+ * are here.
  *
  * One table row per CSR (or per run of numbered CSRs such as pmpaddr0-63):
  * a check for the dynamic access rules beyond §2.1 (FS, counter enables,
@@ -9,25 +11,17 @@
  * here, so the rest of emu only ever sees legal values.
  *
  * Access rules (§2.1): bits 9:8 of the number are the lowest privilege
- * that may access it; bits 11:10 == 3 mark it read-only. Any violation, or
- * a number not in the table, is an illegal-instruction exception, which is
- * what OpenSBI relies on when it probes optional CSRs under a trap handler.
+ * that may access it (2: hypervisor CSRs, HS-mode); bits 11:10 == 3 mark it
+ * read-only. Any violation, or a number not in the table, is an
+ * illegal-instruction exception, which is what OpenSBI relies on when it
+ * probes optional CSRs under a trap handler. With V=1 (§8.2, §8.6.1) the
+ * S CSRs that have a VS replica are redirected to it, and an access that
+ * HS-mode could make raises a virtual-instruction exception instead.
  */
 #include <stddef.h>
 
 #include "core/machine.h"
-#include "cpu-riscv/hart.h"
-
-typedef int (*rv_csr_check_fn)(const struct rv_cpu *rv, unsigned csr);
-typedef uint64_t (*rv_csr_read_fn)(struct rv_cpu *rv, unsigned csr);
-typedef void (*rv_csr_write_fn)(struct rv_cpu *rv, unsigned csr, uint64_t val);
-
-struct rv_csr_def {
-    uint16_t num, count;        /* CSRs num .. num + count - 1 */
-    rv_csr_check_fn check;      /* NULL: §2.1 rules only; else 0 or -1 */
-    rv_csr_read_fn read;
-    rv_csr_write_fn write;      /* NULL: read-only */
-};
+#include "cpu-riscv/csr.h"
 
 #define RV_MSTATUS_FS_DIRTY (3ull << 13)
 #define RV_UXL_SXL_64 ((2ull << 32) | (2ull << 34))
@@ -40,12 +34,7 @@ struct rv_csr_def {
 #define RV_PMP_A_TOR 0x08u
 #define RV_PMP_L 0x80u
 
-/* mcountinhibit / mcounteren bits (§3.1.11-13). */
-#define RV_CNT_CY (1u << 0)
-#define RV_CNT_TM (1u << 1)
-#define RV_CNT_IR (1u << 2)
-
-static bool rv_stce_active(const struct rv_cpu *rv)
+bool rv_stce_active(const struct rv_cpu *rv)
 {
     return rv->ext.sstc && (rv->menvcfg & RV_ENVCFG_STCE);
 }
@@ -55,21 +44,48 @@ uint64_t rv_mtime(const struct rv_cpu *rv)
     return rv->cpu.cycles / (rv->time_ratio ? rv->time_ratio : 1);
 }
 
+uint64_t rv_time_now(const struct rv_cpu *rv)
+{
+    /* §8.2.8: VS and VU read time + htimedelta, wrapping. */
+    return rv_mtime(rv) + (rv->virt ? rv->htimedelta : 0);
+}
+
+uint64_t rv_mip_implemented(const struct rv_cpu *rv)
+{
+    /* GEILEN = 0 (no guest external interrupt lines): SGEIP never pends. */
+    return RV_MIP_ALL | (rv->ext.h ? RV_MIP_VS_BITS : 0);
+}
+
 uint64_t rv_mip_visible(const struct rv_cpu *rv)
 {
-    uint64_t mip = rv->mip | rv->mip_lines;
+    uint64_t mip = (rv->mip | rv->mip_lines) & RV_MIP_ALL;
     if (rv_stce_active(rv)) {
         /* Sstc: STIP is the comparison itself, read-only. */
         mip &= ~(1ull << RV_IRQ_STI);
         if (rv_mtime(rv) >= rv->stimecmp)
             mip |= 1ull << RV_IRQ_STI;
     }
-    return mip & RV_MIP_ALL;
+    if (rv->ext.h) {
+        /* §8.2.3: VSSIP is hvip's; VSTIP and VSEIP are hvip's OR-ed with
+         * vstimecmp and the hgeip bit VGEIN selects (none: GEILEN = 0). */
+        mip |= rv->hvip & RV_MIP_VS_BITS;
+        if (rv_vstimer_pending(rv))
+            mip |= 1ull << RV_IRQ_VSTI;
+    }
+    return mip;
 }
 
 void rv_fs_dirty(struct rv_cpu *rv)
 {
     rv->mstatus |= RV_MSTATUS_FS_DIRTY | RV_MSTATUS_SD;
+    /* §8.2.11: with V=1 both FS fields become Dirty. */
+    if (rv->virt)
+        rv_vsstatus_fs_dirty(rv);
+}
+
+void rv_vsstatus_fs_dirty(struct rv_cpu *rv)
+{
+    rv->vsstatus |= RV_MSTATUS_FS_DIRTY | RV_MSTATUS_SD;
 }
 
 /* ---- Sstc timer event ---- */
@@ -81,73 +97,105 @@ static void rv_stimer_fire(void *opaque, uint64_t now)
     rv_update_irq(rv);
 }
 
+static void rv_vstimer_fire(void *opaque, uint64_t now)
+{
+    struct rv_cpu *rv = opaque;
+    rv_hart_of(rv)->vstimer_event = 0;
+    rv_update_irq(rv);
+}
+
+/* Posts fire at the cycle mtime reaches mtime_at; *id holds the event. */
+static void rv_timer_post(struct rv_cpu *rv, uint64_t *id, bool armed, uint64_t mtime_at,
+                          void (*fire)(void *, uint64_t))
+{
+    struct machine *m = rv->cpu.m;
+    if (*id) {
+        evq_cancel(&m->evq, *id);
+        *id = 0;
+    }
+    uint64_t ratio = rv->time_ratio ? rv->time_ratio : 1;
+    if (!armed || mtime_at > UINT64_MAX / ratio)
+        return;     /* nothing to wait for, or beyond the end of modelled time */
+    *id = evq_post(&m->evq, mtime_at * ratio, EVQ_PRIO_TIMER, fire, rv);
+}
+
 void rv_stimer_update(struct rv_cpu *rv)
 {
     struct rv_hart *h = rv_hart_of(rv);
-    struct machine *m = rv->cpu.m;
-    if (!m)
+    if (!rv->cpu.m)
         return;
-    if (h->stimer_event) {
-        evq_cancel(&m->evq, h->stimer_event);
-        h->stimer_event = 0;
-    }
-    if (!rv_stce_active(rv) || rv_mtime(rv) >= rv->stimecmp)
-        return;
-    uint64_t ratio = rv->time_ratio ? rv->time_ratio : 1;
-    if (rv->stimecmp > UINT64_MAX / ratio)
-        return;     /* beyond the end of modelled time */
-    h->stimer_event = evq_post(&m->evq, rv->stimecmp * ratio, EVQ_PRIO_TIMER, rv_stimer_fire, rv);
+    uint64_t now = rv_mtime(rv);
+    rv_timer_post(rv, &h->stimer_event, rv_stce_active(rv) && now < rv->stimecmp, rv->stimecmp, rv_stimer_fire);
+    /* vstimecmp compares with time + htimedelta (wrapping): it is reached
+     * after vstimecmp - (now + htimedelta) more ticks. */
+    uint64_t vnow = now + rv->htimedelta;
+    bool varmed = rv->ext.h && !rv_vstimer_pending(rv) && (rv->henvcfg & RV_ENVCFG_STCE) && rv_stce_active(rv);
+    uint64_t wait = rv->vstimecmp - vnow;
+    rv_timer_post(rv, &h->vstimer_event, varmed && now + wait >= now, now + wait, rv_vstimer_fire);
 }
 
 /* ---- checks (dynamic access rules) ---- */
 
-static int rv_check_fp(const struct rv_cpu *rv, unsigned csr)
+static int rv_check_fp(const struct rv_cpu *rv, unsigned csr, struct rv_csr_mode m)
 {
-    /* Unpriv spec §11.2, priv §3.1.6.6: FS = Off makes fcsr inaccessible. */
-    return rv->ext.f && (rv->mstatus & RV_MSTATUS_FS) ? 0 : -1;
+    /* Unpriv spec §11.2, priv §3.1.6.6: FS = Off makes fcsr inaccessible;
+     * with V=1 vsstatus.FS too, and always as illegal (§8.6.1). */
+    if (!rv->ext.f || !(rv->mstatus & RV_MSTATUS_FS))
+        return RV_CSR_ILLEGAL;
+    return m.virt && !(rv->vsstatus & RV_MSTATUS_FS) ? RV_CSR_ILLEGAL : 0;
 }
 
-/* Counter enables: priv 1.12 §3.1.11 (mcounteren), §4.1.4 (scounteren). */
-static int rv_counter_enabled(const struct rv_cpu *rv, unsigned idx)
-{
-    if (rv->priv == RV_PRIV_M)
-        return 0;
-    if (!((rv->mcounteren >> idx) & 1))
-        return -1;
-    if (rv->priv == RV_PRIV_U && !((rv->scounteren >> idx) & 1))
-        return -1;
-    return 0;
-}
-
-static int rv_check_counter(const struct rv_cpu *rv, unsigned csr)
+/* Counter enables: priv 1.12 §3.1.11 (mcounteren), §4.1.4 (scounteren),
+ * §8.2.7 (hcounteren). */
+static int rv_check_counter(const struct rv_cpu *rv, unsigned csr, struct rv_csr_mode m)
 {
     unsigned idx = csr & 31;
     bool present = idx < 3 ? rv->ext.zicntr : rv->ext.zihpm;
     if (!present)
-        return -1;
-    return rv_counter_enabled(rv, idx);
+        return RV_CSR_ILLEGAL;
+    if (m.priv == RV_PRIV_M)
+        return 0;
+    if (!((rv->mcounteren >> idx) & 1))
+        return RV_CSR_ILLEGAL;
+    if (m.virt) {
+        if (!((rv->hcounteren >> idx) & 1))
+            return RV_CSR_VIRTUAL;
+        if (m.priv == RV_PRIV_U && !((rv->scounteren >> idx) & 1))
+            return RV_CSR_VIRTUAL;
+        return 0;
+    }
+    return m.priv == RV_PRIV_U && !((rv->scounteren >> idx) & 1) ? RV_CSR_ILLEGAL : 0;
 }
 
-static int rv_check_satp(const struct rv_cpu *rv, unsigned csr)
+static int rv_check_satp(const struct rv_cpu *rv, unsigned csr, struct rv_csr_mode m)
 {
-    /* §3.1.6.5: TVM traps S-mode satp accesses. */
-    return rv->priv == RV_PRIV_S && (rv->mstatus & RV_MSTATUS_TVM) ? -1 : 0;
+    /* §3.1.6.5: TVM traps HS-mode satp accesses; §8.2.1: VTVM those of VS. */
+    if (m.priv != RV_PRIV_S || m.qualify)
+        return 0;
+    if (m.virt)
+        return (rv->hstatus & RV_HSTATUS_VTVM) ? RV_CSR_VIRTUAL : 0;
+    return (rv->mstatus & RV_MSTATUS_TVM) ? RV_CSR_ILLEGAL : 0;
 }
 
-static int rv_check_stimecmp(const struct rv_cpu *rv, unsigned csr)
+static int rv_check_stimecmp(const struct rv_cpu *rv, unsigned csr, struct rv_csr_mode m)
 {
-    /* Sstc: S-mode needs menvcfg.STCE and mcounteren.TM. */
+    /* Sstc: below M, stimecmp needs menvcfg.STCE and mcounteren.TM; with
+     * V=1 (vstimecmp behind it) also henvcfg.STCE and hcounteren.TM. */
     if (!rv->ext.sstc)
-        return -1;
-    if (rv->priv == RV_PRIV_S && (!(rv->menvcfg & RV_ENVCFG_STCE) || !(rv->mcounteren & RV_CNT_TM)))
-        return -1;
+        return RV_CSR_ILLEGAL;
+    if (m.priv == RV_PRIV_M)
+        return 0;
+    if (!(rv->menvcfg & RV_ENVCFG_STCE) || !(rv->mcounteren & RV_CNT_TM))
+        return RV_CSR_ILLEGAL;
+    if (m.virt && (!(rv->henvcfg & RV_ENVCFG_STCE) || !(rv->hcounteren & RV_CNT_TM)))
+        return RV_CSR_VIRTUAL;
     return 0;
 }
 
-static int rv_check_pmpcfg(const struct rv_cpu *rv, unsigned csr)
+static int rv_check_pmpcfg(const struct rv_cpu *rv, unsigned csr, struct rv_csr_mode m)
 {
     /* §3.7.1: RV64 has only the even-numbered pmpcfg registers. */
-    return (csr & 1) ? -1 : 0;
+    return (csr & 1) ? RV_CSR_ILLEGAL : 0;
 }
 
 /* ---- plain storage ---- */
@@ -208,7 +256,7 @@ static void rv_write_fcsr(struct rv_cpu *rv, unsigned csr, uint64_t val)
     rv_fs_dirty(rv);
 }
 
-/* ---- mstatus / sstatus (§3.1.6, §4.1.1) ---- */
+/* ---- mstatus / sstatus (§3.1.6, §4.1.1, §8.4.1) ---- */
 
 static uint64_t rv_mstatus_wmask(const struct rv_cpu *rv)
 {
@@ -217,11 +265,19 @@ static uint64_t rv_mstatus_wmask(const struct rv_cpu *rv)
                  RV_MSTATUS_TW | RV_MSTATUS_TSR;
     if (rv->ext.f)
         m |= RV_MSTATUS_FS;
+    if (rv->ext.h)
+        m |= RV_MSTATUS_MPV | RV_MSTATUS_GVA;
     return m;
 }
 
-#define RV_SSTATUS_VIEW (RV_MSTATUS_SIE | RV_MSTATUS_SPIE | RV_MSTATUS_UBE | RV_MSTATUS_SPP | RV_MSTATUS_FS | \
-                         RV_MSTATUS_XS | RV_MSTATUS_SUM | RV_MSTATUS_MXR | RV_MSTATUS_UXL | RV_MSTATUS_SD)
+uint64_t rv_sstatus_legal(uint64_t old, uint64_t val, uint64_t wmask)
+{
+    uint64_t nv = (old & ~wmask) | (val & wmask);
+    nv &= ~(RV_MSTATUS_SD | RV_MSTATUS_UXL);
+    if ((nv & RV_MSTATUS_FS) == RV_MSTATUS_FS)
+        nv |= RV_MSTATUS_SD;
+    return nv | RV_UXL_64;
+}
 
 /* Installs a new mstatus value, keeping read-only fields and legal MPP. */
 static void rv_mstatus_set(struct rv_cpu *rv, uint64_t val, uint64_t wmask)
@@ -278,22 +334,35 @@ static uint64_t rv_read_deleg(struct rv_cpu *rv, unsigned csr)
 static void rv_write_deleg(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
     if (csr == RV_CSR_MEDELEG) {
-        /* Exceptions 0-9, 12, 13, 15; ecall from M (11) never delegates. */
-        rv->medeleg = val & 0xb3ffull;
+        /* Exceptions 0-9, 12, 13, 15; ecall from M (11) never delegates.
+         * With H also ecall from VS (10), guest-page faults and virtual
+         * instruction (20-23, §8.6.2). */
+        uint64_t mask = 0xb3ffull;
+        if (rv->ext.h)
+            mask |= (1ull << RV_EXC_ECALL_VS) | (0xfull << RV_EXC_INSN_GUEST_PAGE);
+        rv->medeleg = val & mask;
     } else {
-        rv->mideleg = val & RV_MIP_S_BITS;
+        /* §8.4.2: the VS bits are read-only one. */
+        rv->mideleg = (val & RV_MIP_S_BITS) | (rv->ext.h ? RV_MIP_VS_BITS : 0);
         rv_update_irq(rv);
     }
 }
 
+/* The bits sie/sip show at HS level: delegated S bits, never the VS bits,
+ * which live in hie/hip (§8.2.3). */
+static uint64_t rv_s_view_mask(const struct rv_cpu *rv)
+{
+    return rv->mideleg & RV_MIP_S_BITS;
+}
+
 static uint64_t rv_read_mie(struct rv_cpu *rv, unsigned csr)
 {
-    return csr == RV_CSR_MIE ? rv->mie : rv->mie & rv->mideleg;
+    return csr == RV_CSR_MIE ? rv->mie : rv->mie & rv_s_view_mask(rv);
 }
 
 static void rv_write_mie(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
-    uint64_t mask = csr == RV_CSR_MIE ? RV_MIP_ALL : rv->mideleg;
+    uint64_t mask = csr == RV_CSR_MIE ? rv_mip_implemented(rv) : rv_s_view_mask(rv);
     rv->mie = (rv->mie & ~mask) | (val & mask);
     rv_update_irq(rv);
 }
@@ -301,7 +370,7 @@ static void rv_write_mie(struct rv_cpu *rv, unsigned csr, uint64_t val)
 static uint64_t rv_read_mip(struct rv_cpu *rv, unsigned csr)
 {
     uint64_t mip = rv_mip_visible(rv);
-    return csr == RV_CSR_MIP ? mip : mip & rv->mideleg;
+    return csr == RV_CSR_MIP ? mip : mip & rv_s_view_mask(rv);
 }
 
 static void rv_write_mip(struct rv_cpu *rv, unsigned csr, uint64_t val)
@@ -311,6 +380,11 @@ static void rv_write_mip(struct rv_cpu *rv, unsigned csr, uint64_t val)
         mask = (1ull << RV_IRQ_SSI) | (1ull << RV_IRQ_SEI);
         if (!rv_stce_active(rv))
             mask |= 1ull << RV_IRQ_STI;
+        /* §8.4.3: mip.VSSIP is an alias of hvip.VSSIP. */
+        if (rv->ext.h) {
+            uint64_t vssip = 1ull << RV_IRQ_VSSI;
+            rv->hvip = (rv->hvip & ~vssip) | (val & vssip);
+        }
     } else {
         /* §4.1.3: only SSIP is writable through sip, when delegated. */
         mask = (1ull << RV_IRQ_SSI) & rv->mideleg;
@@ -359,7 +433,7 @@ static void rv_write_counteren(struct rv_cpu *rv, unsigned csr, uint64_t val)
 
 /* ---- environment configuration (§3.1.18, §4.1.5) ---- */
 
-static uint64_t rv_envcfg_wmask(const struct rv_cpu *rv, bool machine)
+uint64_t rv_envcfg_wmask(const struct rv_cpu *rv, bool machine)
 {
     uint64_t m = RV_ENVCFG_FIOM;
     if (rv->ext.zicbom)
@@ -392,9 +466,14 @@ static void rv_write_envcfg(struct rv_cpu *rv, unsigned csr, uint64_t val)
     if ((old ^ nv) & RV_ENVCFG_PBMTE)
         exec_flush_tlb(&rv->cpu);
     if ((old ^ nv) & RV_ENVCFG_STCE) {
+        /* henvcfg.STCE reads zero while menvcfg.STCE is clear. */
+        if (machine && !(nv & RV_ENVCFG_STCE))
+            rv->henvcfg &= ~RV_ENVCFG_STCE;
         rv_stimer_update(rv);
         rv_update_irq(rv);
     }
+    if (machine && !(nv & RV_ENVCFG_PBMTE))
+        rv->henvcfg &= ~RV_ENVCFG_PBMTE;
 }
 
 /* ---- Sstc ---- */
@@ -426,8 +505,9 @@ static void rv_write_satp(struct rv_cpu *rv, unsigned csr, uint64_t val)
         mode != RV_SATP_MODE_SV57)
         return;
     rv->satp = val;
-    /* The soft TLB carries no ASID tags: any satp change flushes it. */
-    exec_flush_tlb(&rv->cpu);
+    /* §4.1.11: no fence is implied; the soft TLB switches to the bank of
+     * this address space (addrspace.c). */
+    rv_tlb_ctx_update(rv);
 }
 
 /* ---- counters (§3.1.10-13, unpriv ch. 10) ---- */
@@ -448,7 +528,7 @@ static uint64_t rv_read_counter(struct rv_cpu *rv, unsigned csr)
 {
     switch (csr & 31) {
     case 0: return rv_mcycle_now(rv);
-    case 1: return rv_mtime(rv);
+    case 1: return rv_time_now(rv);
     case 2: return rv_minstret_now(rv);
     default: return 0;      /* hpmcounter3-31: no events implemented */
     }
@@ -577,53 +657,89 @@ static const struct rv_csr_def rv_csr_table[] = {
     { RV_CSR_MCONFIGPTR, 1, NULL, rv_read_zero, NULL },
 };
 
-static const struct rv_csr_def *rv_csr_find(unsigned csr)
+static const struct rv_csr_def *rv_csr_find(const struct rv_cpu *rv, unsigned csr)
 {
     for (size_t i = 0; i < sizeof(rv_csr_table) / sizeof(rv_csr_table[0]); i++) {
         const struct rv_csr_def *d = &rv_csr_table[i];
         if (csr >= d->num && csr < (unsigned)d->num + d->count)
             return d;
     }
-    return NULL;
+    return rv->ext.h ? rv_csr_find_h(csr) : NULL;
 }
 
-/* §2.1 privilege and read-only rules, then the CSR's own check. */
-static const struct rv_csr_def *rv_csr_access(const struct rv_cpu *rv, unsigned csr, bool write)
+static int rv_csr_check(const struct rv_cpu *rv, const struct rv_csr_def *d, unsigned csr, struct rv_csr_mode m)
 {
-    const struct rv_csr_def *d = rv_csr_find(csr & 0xfff);
-    if (!d)
-        return NULL;
-    if (((csr >> 8) & 3) > (unsigned)rv->priv)
-        return NULL;
-    if (write && ((csr >> 10) & 3) == 3)
-        return NULL;
-    if (d->check && d->check(rv, csr))
-        return NULL;
-    return d;
+    return d->check ? d->check(rv, csr, m) : 0;
+}
+
+/*
+ * §2.1 privilege and read-only rules, the V=1 rules of §8.6.1, then the
+ * CSR's own check. Returns 0 with *out the row and *eff the CSR to act on
+ * (the VS replica when V=1 redirects), or RV_CSR_ILLEGAL/RV_CSR_VIRTUAL.
+ */
+static int rv_csr_access(const struct rv_cpu *rv, unsigned csr, bool write, const struct rv_csr_def **out,
+                         unsigned *eff)
+{
+    csr &= 0xfff;
+    const struct rv_csr_def *d = rv_csr_find(rv, csr);
+    unsigned level = (csr >> 8) & 3;
+    struct rv_csr_mode m = { .priv = rv->priv, .virt = rv->virt };
+    if (!d || (write && (((csr >> 10) & 3) == 3 || !d->write)))
+        return RV_CSR_ILLEGAL;
+    *out = d;
+    *eff = csr;
+    if (rv->priv == RV_PRIV_M)
+        return rv_csr_check(rv, d, csr, m);
+    if (!rv->virt) {
+        /* Level 2 (hypervisor, VS) CSRs need HS-mode. */
+        unsigned need = level == 2 ? RV_PRIV_S : level;
+        return need > (unsigned)rv->priv ? RV_CSR_ILLEGAL : rv_csr_check(rv, d, csr, m);
+    }
+    if (level == 3)
+        return RV_CSR_ILLEGAL;
+    if (level == 2 || (level == 1 && rv->priv == RV_PRIV_U)) {
+        /* Above the guest's privilege: virtual instruction when HS-mode
+         * could make the access (the CSR is HS-qualified), else illegal. */
+        struct rv_csr_mode hs = { .priv = RV_PRIV_S, .qualify = true };
+        return rv_csr_check(rv, d, csr, hs) ? RV_CSR_ILLEGAL : RV_CSR_VIRTUAL;
+    }
+    int r = rv_csr_check(rv, d, csr, m);
+    if (r)
+        return r;
+    unsigned vs = level == 1 ? rv_csr_vs_alias(csr) : 0;
+    if (vs) {
+        *out = rv_csr_find(rv, vs);
+        *eff = vs;
+    }
+    return 0;
 }
 
 int rv_csr_read(struct rv_cpu *rv, unsigned csr, uint64_t *val)
 {
-    const struct rv_csr_def *d = rv_csr_access(rv, csr, false);
-    if (!d)
-        return -1;
-    *val = d->read(rv, csr);
+    const struct rv_csr_def *d;
+    unsigned eff;
+    int r = rv_csr_access(rv, csr, false, &d, &eff);
+    if (r)
+        return r;
+    *val = d->read(rv, eff);
     return 0;
 }
 
 int rv_csr_write(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
-    const struct rv_csr_def *d = rv_csr_access(rv, csr, true);
-    if (!d || !d->write)
-        return -1;
-    d->write(rv, csr, val);
+    const struct rv_csr_def *d;
+    unsigned eff;
+    int r = rv_csr_access(rv, csr, true, &d, &eff);
+    if (r)
+        return r;
+    d->write(rv, eff, val);
     return 0;
 }
 
 int rv_csr_get(struct rv_cpu *rv, unsigned csr, uint64_t *val)
 {
-    const struct rv_csr_def *d = rv_csr_find(csr);
-    if (!d || csr > 0xfff)
+    const struct rv_csr_def *d = csr > 0xfff ? NULL : rv_csr_find(rv, csr);
+    if (!d)
         return -1;
     *val = d->read(rv, csr);
     return 0;
@@ -631,8 +747,8 @@ int rv_csr_get(struct rv_cpu *rv, unsigned csr, uint64_t *val)
 
 int rv_csr_set(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
-    const struct rv_csr_def *d = rv_csr_find(csr);
-    if (!d || !d->write || csr > 0xfff)
+    const struct rv_csr_def *d = csr > 0xfff ? NULL : rv_csr_find(rv, csr);
+    if (!d || !d->write)
         return -1;
     d->write(rv, csr, val);
     return 0;
@@ -646,9 +762,9 @@ static bool rv_imm_rd(int64_t imm) { return (imm & 2) != 0; }
 static bool rv_imm_src(int64_t imm) { return (imm & 1) != 0; }
 static uint64_t rv_imm_insn(int64_t imm) { return (uint64_t)imm >> 32; }
 
-static uint64_t rv_csr_illegal(struct rv_cpu *rv, int64_t imm)
+static uint64_t rv_csr_trap(struct rv_cpu *rv, int64_t imm, int why)
 {
-    rv_raise(rv, RV_EXC_ILLEGAL_INSN, rv_imm_insn(imm));
+    rv_raise_insn(rv, why == RV_CSR_VIRTUAL, rv_imm_insn(imm));
     return 0;
 }
 
@@ -657,11 +773,12 @@ uint64_t rv_helper_csrrw(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, in
     struct rv_cpu *rv = rv_of(cpu);
     unsigned csr = rv_imm_csr(imm);
     uint64_t old = 0;
+    int r;
     /* CSRRW with rd = x0 does not read (no read side effects). */
-    if (rv_imm_rd(imm) && rv_csr_read(rv, csr, &old))
-        return rv_csr_illegal(rv, imm);
-    if (rv_csr_write(rv, csr, a))
-        return rv_csr_illegal(rv, imm);
+    if (rv_imm_rd(imm) && (r = rv_csr_read(rv, csr, &old)) != 0)
+        return rv_csr_trap(rv, imm, r);
+    if ((r = rv_csr_write(rv, csr, a)) != 0)
+        return rv_csr_trap(rv, imm, r);
     return old;
 }
 
@@ -680,13 +797,14 @@ static uint64_t rv_csr_setclear(struct cpu *cpu, uint64_t a, int64_t imm, bool s
     struct rv_cpu *rv = rv_of(cpu);
     unsigned csr = rv_imm_csr(imm);
     uint64_t old;
-    if (rv_csr_read(rv, csr, &old))
-        return rv_csr_illegal(rv, imm);
+    int r;
+    if ((r = rv_csr_read(rv, csr, &old)) != 0)
+        return rv_csr_trap(rv, imm, r);
     /* With rs1 = x0 (or uimm = 0) there is no write: read-only CSRs are fine. */
     if (rv_imm_src(imm)) {
         uint64_t base = rv_csr_rmw_base(rv, csr, old);
-        if (rv_csr_write(rv, csr, set ? base | a : base & ~a))
-            return rv_csr_illegal(rv, imm);
+        if ((r = rv_csr_write(rv, csr, set ? base | a : base & ~a)) != 0)
+            return rv_csr_trap(rv, imm, r);
     }
     return old;
 }
@@ -724,8 +842,9 @@ void rv_csr_reset(struct rv_cpu *rv)
     h->stimer_event = 0;
     h->mcycle_base = h->minstret_base = 0;
     rv->misa = rv_misa_value(&rv->ext);
-    rv->mstatus = RV_UXL_SXL_64;                /* FS = Off, MIE = 0, MPRV = 0 */
-    rv->medeleg = rv->mideleg = rv->mie = rv->mip = 0;
+    rv->mstatus = RV_UXL_SXL_64;                /* FS = Off, MIE = 0, MPRV = 0, MPV = 0 */
+    rv->medeleg = rv->mie = rv->mip = 0;
+    rv->mideleg = rv->ext.h ? RV_MIP_VS_BITS : 0;
     rv->mtvec = rv->mscratch = rv->mepc = rv->mcause = rv->mtval = 0;
     rv->mcounteren = rv->mcountinhibit = rv->menvcfg = rv->mseccfg = 0;
     for (unsigned i = 0; i < 32; i++)
@@ -738,5 +857,6 @@ void rv_csr_reset(struct rv_cpu *rv)
         rv->pmpcfg[i] = 0;                      /* §3.7.1: A = OFF, L = 0 at reset */
         rv->pmpaddr[i] = 0;
     }
-    exec_flush_tlb(&rv->cpu);
+    rv_csr_reset_h(rv);
+    rv_tlb_ctx_reset(rv);
 }

@@ -16,7 +16,7 @@
 
 /* The tables in lookup order: the common integer ones first. */
 static const struct rv_insn *const rv_tables[] = {
-    rv_insns_base, rv_insns_m, rv_insns_a, rv_insns_zb, rv_insns_system, rv_insns_fp,
+    rv_insns_base, rv_insns_m, rv_insns_a, rv_insns_zb, rv_insns_system, rv_insns_fp, rv_insns_h,
 };
 
 const struct rv_insn *rv_decode(uint32_t insn)

@@ -2,7 +2,7 @@
  * Instruction decoding for the riscv front end.
  *
  * Each instruction family file (insn_base.c, insn_m.c, insn_a.c, insn_zb.c,
- * insn_fp.c, insn_system.c) exports one table of struct rv_insn, one row
+ * insn_fp.c, insn_system.c, insn_h.c) exports one table of struct rv_insn, one row
  * per instruction as the unprivileged spec's opcode map lists it: a
  * mask/match pair, the trans function and the op class. decode.c searches
  * the tables (bucketed by the major opcode, bits 6:0) once per instruction
@@ -54,6 +54,7 @@ extern const struct rv_insn rv_insns_a[];       /* A */
 extern const struct rv_insn rv_insns_zb[];      /* Zba, Zbb, Zbc, Zbs */
 extern const struct rv_insn rv_insns_system[];  /* Zicsr, ecall, ebreak, xret, wfi, sfence.vma, Zicbom, Zicboz */
 extern const struct rv_insn rv_insns_fp[];      /* F, D */
+extern const struct rv_insn rv_insns_h[];       /* H: HLV, HLVX, HSV, HFENCE */
 
 /* Finds the row for a 32-bit encoding, or NULL. */
 const struct rv_insn *rv_decode(uint32_t insn);

@@ -1,7 +1,8 @@
 /*
  * SYSTEM and cache-block instructions: Zicsr (unpriv spec ch. 9), ECALL,
  * EBREAK, MRET, SRET, WFI, SFENCE.VMA (priv spec 1.12 §3.3, §4.2.1),
- * Zicbom and Zicboz (CMO spec 1.0.1 ch. 2-3).
+ * Zicbom and Zicboz (CMO spec 1.0.1 ch. 2-3). The hypervisor's own
+ * instructions are in insn_h.c.
  *
  * Everything here is a helper call. The checks that depend on state a TB
  * is not keyed by (TVM, TW, TSR, counter enables, menvcfg/senvcfg) run in
@@ -92,9 +93,11 @@ static bool trans_sfence_vma(struct rv_dc *dc)
 
 /* ---- Zicbom, Zicboz ---- */
 
-/* CMO spec §2.5.3-4: below M, menvcfg enables each kind for S and U,
- * senvcfg for U. CBIE = 0 disables cbo.inval; 1 and 3 permit it. */
-static bool rv_cbo_enabled(const struct rv_cpu *rv, enum rv_cbo_op op)
+/* CMO spec §2.5.3-4: below M, menvcfg enables each kind for all modes,
+ * henvcfg for VS and VU, senvcfg for U and VU. CBIE = 0 disables
+ * cbo.inval; 1 and 3 permit it. Returns 0, or the exception to raise: a
+ * virtual instruction when only henvcfg or (in VU) senvcfg forbids it. */
+static int rv_cbo_check(const struct rv_cpu *rv, enum rv_cbo_op op)
 {
     uint64_t field;
     switch (op) {
@@ -102,11 +105,15 @@ static bool rv_cbo_enabled(const struct rv_cpu *rv, enum rv_cbo_op op)
     case RV_CBO_ZERO: field = RV_ENVCFG_CBZE; break;
     default: field = RV_ENVCFG_CBCFE; break;
     }
-    if (rv->priv != RV_PRIV_M && !(rv->menvcfg & field))
-        return false;
+    if (rv->priv == RV_PRIV_M)
+        return 0;
+    if (!(rv->menvcfg & field))
+        return RV_EXC_ILLEGAL_INSN;
+    if (rv->virt && !(rv->henvcfg & field))
+        return RV_EXC_VIRTUAL_INSN;
     if (rv->priv == RV_PRIV_U && !(rv->senvcfg & field))
-        return false;
-    return true;
+        return rv->virt ? RV_EXC_VIRTUAL_INSN : RV_EXC_ILLEGAL_INSN;
+    return 0;
 }
 
 /* imm: mmu_idx in bits 7:0, the operation in 15:8, the instruction word in 63:32. */
@@ -115,8 +122,9 @@ static uint64_t rv_helper_cbo(struct cpu *cpu, uint64_t addr, uint64_t b, uint64
     struct rv_cpu *rv = rv_of(cpu);
     unsigned mmu_idx = (unsigned)imm & 0xff;
     enum rv_cbo_op op = (enum rv_cbo_op)(((uint64_t)imm >> 8) & 0xff);
-    if (!rv_cbo_enabled(rv, op)) {
-        rv_raise(rv, RV_EXC_ILLEGAL_INSN, (uint64_t)imm >> 32);
+    int exc = rv_cbo_check(rv, op);
+    if (exc) {
+        rv_raise(rv, (enum rv_exc)exc, (uint64_t)imm >> 32);
         return 0;
     }
     if (op == RV_CBO_ZERO) {

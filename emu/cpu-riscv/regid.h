@@ -14,5 +14,6 @@
 #define RV_REG_F(n)    (64u + (uint64_t)(n))      /* f0-f31, raw 64-bit (NaN-boxed) */
 #define RV_REG_CSR(n)  (0x1000u + (uint64_t)(n))  /* CSR 0x000-0xfff, no privilege check */
 #define RV_REG_PRIV    0x2000u                    /* current privilege, enum rv_priv */
+#define RV_REG_VIRT    0x2001u                    /* virtualization mode V (0 or 1; H extension) */
 
 #endif

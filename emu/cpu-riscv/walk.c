@@ -1,13 +1,21 @@
 /*
  * Address translation of the riscv hart: Sv39/Sv48/Sv57 page walks with
- * hardware A/D updates (RISC-V privileged spec 1.12 §4.3-4.5, Svpbmt) and
- * physical memory protection (§3.7).
+ * hardware A/D updates (RISC-V privileged spec 1.12 §4.3-4.5, Svpbmt),
+ * two-stage translation for V=1 (§8.5: VS-stage over G-stage
+ * Sv39x4/Sv48x4/Sv57x4) and physical memory protection (§3.7).
  *
  * The engine asks rv_tlb_fill for one access; the answer also says which
  * other access types the same page permits at that mmu_idx, so one walk
  * serves the loads, stores and fetches that follow. A store is only
- * allowed through the TLB once the PTE's D bit is set, so the first store
- * to a clean page comes back here to set it.
+ * allowed through the TLB once the PTE's D bit is set (at both stages),
+ * so the first store to a clean page comes back here to set it.
+ *
+ * For V=1 regimes the soft TLB keeps the combined guest-virtual to
+ * supervisor-physical translation, so a guest pays the two walks once per
+ * page, not per access. Every VS-stage page-table access is itself a
+ * guest physical address translated by the G-stage (an implicit access:
+ * a read, or a write for an A/D update); its faults are guest-page faults
+ * of the original access type with htval holding that PTE's address.
  */
 #include <string.h>
 
@@ -35,12 +43,25 @@
 #define RV_PMP_L 0x80u
 enum rv_pmp_a { RV_PMP_OFF = 0, RV_PMP_TOR = 1, RV_PMP_NA4 = 2, RV_PMP_NAPOT = 3 };
 
+unsigned rv_virt_mmu_idx(const struct rv_cpu *rv, enum rv_priv priv)
+{
+    if (priv == RV_PRIV_U)
+        return RV_MMU_VU;
+    return (rv->vsstatus & RV_MSTATUS_SUM) ? RV_MMU_VS_SUM : RV_MMU_VS;
+}
+
 unsigned rv_data_mmu_idx(const struct rv_cpu *rv)
 {
     enum rv_priv p = rv->priv;
-    /* §3.1.6.3: MPRV makes M-mode loads and stores use MPP's privilege. */
-    if (p == RV_PRIV_M && (rv->mstatus & RV_MSTATUS_MPRV))
+    bool virt = rv->virt;
+    /* §3.1.6.3, §8.4.1: MPRV makes M-mode loads and stores use MPP's
+     * privilege, and MPV's virtualization mode. */
+    if (p == RV_PRIV_M && (rv->mstatus & RV_MSTATUS_MPRV)) {
         p = (enum rv_priv)((rv->mstatus & RV_MSTATUS_MPP) >> 11);
+        virt = p != RV_PRIV_M && (rv->mstatus & RV_MSTATUS_MPV);
+    }
+    if (virt)
+        return rv_virt_mmu_idx(rv, p);
     switch (p) {
     case RV_PRIV_M: return RV_MMU_M;
     case RV_PRIV_S: return (rv->mstatus & RV_MSTATUS_SUM) ? RV_MMU_S_SUM : RV_MMU_S;
@@ -101,34 +122,36 @@ bool rv_pmp_allows(const struct rv_cpu *rv, uint64_t pa, unsigned size, enum tlb
 /* ---- faults ---- */
 
 static const uint32_t rv_page_fault_cause[3] = { RV_EXC_LOAD_PAGE, RV_EXC_STORE_PAGE, RV_EXC_INSN_PAGE };
+static const uint32_t rv_guest_fault_cause[3] = {
+    RV_EXC_LOAD_GUEST_PAGE, RV_EXC_STORE_GUEST_PAGE, RV_EXC_INSN_GUEST_PAGE,
+};
 static const uint32_t rv_access_fault_cause[3] = { RV_EXC_LOAD_ACCESS, RV_EXC_STORE_ACCESS, RV_EXC_INSN_ACCESS };
 
-static int rv_page_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc)
+/* flags: RV_FAULT_GVA when va is a guest virtual address. */
+static int rv_page_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc, uint32_t flags)
 {
-    cpu_fault_set(cpu, rv_page_fault_cause[acc], va, 0);
+    cpu_fault_set(cpu, rv_page_fault_cause[acc] | flags, va, 0);
     return -1;
 }
 
-static int rv_access_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc)
+static int rv_access_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc, uint32_t flags)
 {
-    cpu_fault_set(cpu, rv_access_fault_cause[acc], va, 0);
+    cpu_fault_set(cpu, rv_access_fault_cause[acc] | flags, va, 0);
     return -1;
 }
 
-/* ---- the walk (§4.3.2) ---- */
-
-static enum rv_priv rv_mmu_priv(unsigned mmu_idx)
+/* A guest-page fault (§8.5.2): tval the guest virtual address, htval the
+ * guest physical address >> 2 that failed. */
+static int rv_guest_fault(struct cpu *cpu, uint64_t gva, uint64_t gpa, enum tlb_access acc, uint32_t flags)
 {
-    switch (mmu_idx) {
-    case RV_MMU_U: return RV_PRIV_U;
-    case RV_MMU_S:
-    case RV_MMU_S_SUM: return RV_PRIV_S;
-    default: return RV_PRIV_M;
-    }
+    cpu_fault_set(cpu, rv_guest_fault_cause[acc] | RV_FAULT_GVA | flags, gva, gpa >> 2);
+    return -1;
 }
 
-/* Host pointer to the PTE at pa: RAM (or ROM for reads) that PMP lets
- * S-mode access; NULL means an access fault. */
+/* ---- page-table memory ---- */
+
+/* Host pointer to the PTE at physical pa: RAM (or ROM for reads) that PMP
+ * lets S-mode access; NULL means an access fault. */
 static uint8_t *rv_pte_ptr(struct rv_cpu *rv, uint64_t pa, bool write)
 {
     struct machine *m = rv->cpu.m;
@@ -154,7 +177,7 @@ static void rv_put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Sets A (and D) in the PTE at pa (§4.3.1, Svade not required). */
+/* Sets A (and D) in the PTE at physical pa (§4.3.1, Svade not required). */
 static int rv_pte_update(struct rv_cpu *rv, uint64_t pa, uint64_t pte)
 {
     uint8_t *p = rv_pte_ptr(rv, pa, true);
@@ -167,19 +190,28 @@ static int rv_pte_update(struct rv_cpu *rv, uint64_t pa, uint64_t pte)
     return 0;
 }
 
-/* Which accesses a leaf PTE grants at this regime (§4.3.1, §3.1.6.3). */
-static void rv_leaf_perms(const struct rv_cpu *rv, uint64_t pte, unsigned mmu_idx, bool perm[3])
+/* ---- PTE rules shared by all stages ---- */
+
+/* How a stage judges leaf permissions. */
+struct rv_perm_rules {
+    bool user;              /* the access is U-level (U, VU, and every G-stage access) */
+    bool sum;               /* an S-level access may read and write U pages */
+    bool mxr;               /* executable pages are readable */
+};
+
+/* Which accesses a leaf PTE grants under rules (§4.3.1, §3.1.6.3, §8.5.1). */
+static void rv_leaf_perms(uint64_t pte, struct rv_perm_rules rules, bool perm[3])
 {
     bool r = pte & RV_PTE_R, w = pte & RV_PTE_W, x = pte & RV_PTE_X;
-    if (rv->mstatus & RV_MSTATUS_MXR)
+    if (rules.mxr)
         r = r || x;
-    if (mmu_idx == RV_MMU_U) {
+    if (rules.user) {
         if (!(pte & RV_PTE_U))
             r = w = x = false;
     } else if (pte & RV_PTE_U) {
         /* S never executes U pages; it reads and writes them only with SUM. */
         x = false;
-        if (mmu_idx != RV_MMU_S_SUM)
+        if (!rules.sum)
             r = w = false;
     }
     perm[TLB_READ] = r;
@@ -188,10 +220,9 @@ static void rv_leaf_perms(const struct rv_cpu *rv, uint64_t pte, unsigned mmu_id
 }
 
 /* Reserved PTE encodings and PBMT values (§4.4.1, Svpbmt). */
-static bool rv_pte_reserved(const struct rv_cpu *rv, uint64_t pte, bool leaf)
+static bool rv_pte_reserved(uint64_t pte, bool leaf, bool pbmt_on)
 {
     unsigned pbmt = (unsigned)(pte >> RV_PTE_PBMT_SHIFT) & 3;
-    bool pbmt_on = rv->ext.svpbmt && (rv->menvcfg & RV_ENVCFG_PBMTE);
     if (pte & (RV_PTE_RESERVED | RV_PTE_N))
         return true;
     if (pbmt && (!pbmt_on || !leaf || pbmt == 3))
@@ -204,98 +235,239 @@ static bool rv_pte_reserved(const struct rv_cpu *rv, uint64_t pte, bool leaf)
  * boundary inside a page denies that page to S and U; firmware places its
  * regions on page boundaries (OpenSBI rounds them to powers of two). */
 static int rv_fill_phys(struct rv_cpu *rv, uint64_t va, uint64_t pa, uint64_t size, enum tlb_access acc,
-                        enum rv_priv priv, const bool perm[3], struct tlb_fill *out)
+                        enum rv_priv priv, const bool perm[3], uint32_t flags, struct tlb_fill *out)
 {
     uint64_t page = pa & ~(RV_PAGE_SIZE - 1);
     for (int a = 0; a < 3; a++)
         out->allow[a] = perm[a] && rv_pmp_allows(rv, page, RV_PAGE_SIZE, (enum tlb_access)a, priv);
     if (!out->allow[acc])
-        return rv_access_fault(&rv->cpu, va, acc);
+        return rv_access_fault(&rv->cpu, va, acc, flags);
     out->phys = pa;
     out->page_size = size;
-    struct rv_hart *h = rv_hart_of(rv);
-    if (size > h->max_leaf_size)
-        h->max_leaf_size = size;
     return 0;
 }
 
-static int rv_walk(struct rv_cpu *rv, uint64_t va, enum tlb_access acc, unsigned mmu_idx, unsigned levels,
-                   struct tlb_fill *out)
+/* ---- G-stage (§8.5.1) ---- */
+
+/* A G-stage translation request: the guest physical address, the access
+ * made to it, and what a fault reports. */
+struct rv_gstage_req {
+    uint64_t gpa;
+    enum tlb_access acc;        /* the access checked at this stage */
+    enum tlb_access report;     /* the original access type, for fault causes */
+    uint64_t gva;               /* the original guest virtual address (tval) */
+    bool implicit;              /* a VS-stage page-table access */
+};
+
+/* Translates q->gpa to *spa. perm (optional) receives the leaf's grants
+ * for each access type; a write is granted only once D is set. */
+static int rv_gstage(struct rv_cpu *rv, const struct rv_gstage_req *q, uint64_t *spa, bool perm[3])
 {
     struct cpu *cpu = &rv->cpu;
-    enum rv_priv priv = rv_mmu_priv(mmu_idx);
-    unsigned va_bits = 12 + 9 * levels;
-    /* §4.4.1: bits above the VA width must equal bit va_bits - 1. */
-    if ((uint64_t)((int64_t)(va << (64 - va_bits)) >> (64 - va_bits)) != va)
-        return rv_page_fault(cpu, va, acc);
-
-    uint64_t table = (rv->satp & RV_SATP_PPN_MASK) << 12;
+    unsigned mode = (unsigned)(rv->hgatp >> RV_SATP_MODE_SHIFT);
+    uint32_t implicit = q->implicit ? (q->acc == TLB_WRITE ? RV_FAULT_IMPLICIT_WRITE : RV_FAULT_IMPLICIT) : 0;
+    if (mode == RV_SATP_MODE_BARE) {
+        *spa = q->gpa;
+        if (perm)
+            perm[TLB_READ] = perm[TLB_WRITE] = perm[TLB_EXEC] = true;
+        return 0;
+    }
+    rv_hart_of(rv)->hyp.gstage_walks++;
+    unsigned levels = 3 + (mode - RV_SATP_MODE_SV39);
+    /* The x4 modes take 2 more address bits, in a 16 KiB root table. */
+    unsigned gpa_bits = 12 + 9 * levels + 2;
+    if (q->gpa >> gpa_bits)
+        return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+    /* MXR applies to explicit loads only. */
+    struct rv_perm_rules rules = { .user = true, .mxr = !q->implicit && (rv->mstatus & RV_MSTATUS_MXR) };
+    bool pbmt_on = rv->ext.svpbmt && (rv->menvcfg & RV_ENVCFG_PBMTE);
+    uint64_t table = (rv->hgatp & RV_SATP_PPN_MASK & ~3ull) << 12;
     for (int i = (int)levels - 1; i >= 0; i--) {
-        uint64_t pte_pa = table + ((va >> (12 + 9 * i)) & 511) * 8;
+        unsigned idx_bits = i == (int)levels - 1 ? 11 : 9;
+        uint64_t pte_pa = table + ((q->gpa >> (12 + 9 * i)) & ((1u << idx_bits) - 1)) * 8;
         uint8_t *p = rv_pte_ptr(rv, pte_pa, false);
         if (!p)
-            return rv_access_fault(cpu, va, acc);
+            return rv_access_fault(cpu, q->gva, q->report, RV_FAULT_GVA);
         uint64_t pte = rv_le64(p);
         bool leaf = pte & (RV_PTE_R | RV_PTE_X);
-        if (!(pte & RV_PTE_V) || rv_pte_reserved(rv, pte, leaf))
-            return rv_page_fault(cpu, va, acc);
+        if (!(pte & RV_PTE_V) || rv_pte_reserved(pte, leaf, pbmt_on))
+            return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+        uint64_t ppn = (pte >> RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK;
+        if (!leaf) {
+            table = ppn << 12;
+            continue;
+        }
+        uint64_t size = 1ull << (12 + 9 * i);
+        if (ppn & ((size >> 12) - 1))
+            return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+        bool grant[3];
+        rv_leaf_perms(pte, rules, grant);
+        if (!grant[q->acc])
+            return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+        uint64_t need = RV_PTE_A | (q->acc == TLB_WRITE ? RV_PTE_D : 0);
+        if ((pte & need) != need) {
+            pte |= need;
+            if (rv_pte_update(rv, pte_pa, pte))
+                return rv_access_fault(cpu, q->gva, q->report, RV_FAULT_GVA);
+        }
+        if (perm) {
+            memcpy(perm, grant, sizeof(grant));
+            perm[TLB_WRITE] = grant[TLB_WRITE] && (pte & RV_PTE_D);
+        }
+        *spa = ((ppn << 12) & ~(size - 1)) | (q->gpa & (size - 1));
+        return 0;
+    }
+    return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+}
+
+/* ---- the single-stage and VS-stage walk (§4.3.2) ---- */
+
+/* One first-stage walk: satp (V=0) or vsatp (V=1, every table access
+ * through the G-stage). */
+struct rv_walk {
+    uint64_t root;              /* root table: physical, or guest physical when virt */
+    unsigned levels;
+    bool virt;
+    bool pbmt_on;
+    struct rv_perm_rules rules;
+};
+
+/* On success: *out_pa the (guest) physical address, perm the leaf's
+ * grants (write only with D set), *size the leaf size. */
+static int rv_walk(struct rv_cpu *rv, const struct rv_walk *w, uint64_t va, enum tlb_access acc, uint64_t *out_pa,
+                   bool perm[3], uint64_t *size)
+{
+    struct cpu *cpu = &rv->cpu;
+    uint32_t gva = w->virt ? RV_FAULT_GVA : 0;
+    unsigned va_bits = 12 + 9 * w->levels;
+    /* §4.4.1: bits above the VA width must equal bit va_bits - 1. */
+    if ((uint64_t)((int64_t)(va << (64 - va_bits)) >> (64 - va_bits)) != va)
+        return rv_page_fault(cpu, va, acc, gva);
+
+    uint64_t table = w->root;
+    for (int i = (int)w->levels - 1; i >= 0; i--) {
+        uint64_t pte_addr = table + ((va >> (12 + 9 * i)) & 511) * 8;
+        uint64_t pte_pa = pte_addr;
+        if (w->virt) {
+            struct rv_gstage_req q = { .gpa = pte_addr, .acc = TLB_READ, .report = acc, .gva = va, .implicit = true };
+            if (rv_gstage(rv, &q, &pte_pa, NULL))
+                return -1;
+        }
+        uint8_t *p = rv_pte_ptr(rv, pte_pa, false);
+        if (!p)
+            return rv_access_fault(cpu, va, acc, gva);
+        uint64_t pte = rv_le64(p);
+        bool leaf = pte & (RV_PTE_R | RV_PTE_X);
+        if (!(pte & RV_PTE_V) || rv_pte_reserved(pte, leaf, w->pbmt_on))
+            return rv_page_fault(cpu, va, acc, gva);
         uint64_t ppn = (pte >> RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK;
         if (!leaf) {
             table = ppn << 12;
             continue;
         }
         /* A superpage's low PPN fields must be zero (§4.3.2 step 6). */
-        uint64_t size = 1ull << (12 + 9 * i);
-        if (ppn & ((size >> 12) - 1))
-            return rv_page_fault(cpu, va, acc);
-        bool perm[3];
-        rv_leaf_perms(rv, pte, mmu_idx, perm);
+        uint64_t leaf_size = 1ull << (12 + 9 * i);
+        if (ppn & ((leaf_size >> 12) - 1))
+            return rv_page_fault(cpu, va, acc, gva);
+        rv_leaf_perms(pte, w->rules, perm);
         if (!perm[acc])
-            return rv_page_fault(cpu, va, acc);
+            return rv_page_fault(cpu, va, acc, gva);
         uint64_t need = RV_PTE_A | (acc == TLB_WRITE ? RV_PTE_D : 0);
         if ((pte & need) != need) {
             pte |= need;
+            if (w->virt) {
+                /* The update is an implicit store at the G-stage. */
+                struct rv_gstage_req q = { .gpa = pte_addr, .acc = TLB_WRITE, .report = acc, .gva = va,
+                                           .implicit = true };
+                if (rv_gstage(rv, &q, &pte_pa, NULL))
+                    return -1;
+            }
             if (rv_pte_update(rv, pte_pa, pte))
-                return rv_access_fault(cpu, va, acc);
+                return rv_access_fault(cpu, va, acc, gva);
         }
         /* A later store may use this entry only if D is already set. */
         perm[TLB_WRITE] = perm[TLB_WRITE] && (pte & RV_PTE_D);
-        uint64_t pa = ((ppn << 12) & ~(size - 1)) | (va & (size - 1));
-        return rv_fill_phys(rv, va, pa, size, acc, priv, perm, out);
+        *out_pa = ((ppn << 12) & ~(leaf_size - 1)) | (va & (leaf_size - 1));
+        *size = leaf_size;
+        return 0;
     }
     /* A pointer at the last level (§4.3.2 step 4). */
-    return rv_page_fault(cpu, va, acc);
+    return rv_page_fault(cpu, va, acc, gva);
+}
+
+static enum rv_priv rv_mmu_priv(unsigned mmu_idx)
+{
+    switch (mmu_idx) {
+    case RV_MMU_U:
+    case RV_MMU_VU: return RV_PRIV_U;
+    case RV_MMU_S:
+    case RV_MMU_S_SUM:
+    case RV_MMU_VS:
+    case RV_MMU_VS_SUM: return RV_PRIV_S;
+    default: return RV_PRIV_M;
+    }
+}
+
+static void rv_note_leaf(uint64_t *max_leaf, uint64_t size)
+{
+    if (size > *max_leaf)
+        *max_leaf = size;
+}
+
+/* V=1: VS-stage by vsatp, then the G-stage; the TLB gets the combination. */
+static int rv_tlb_fill_virt(struct rv_cpu *rv, uint64_t va, enum tlb_access acc, unsigned mmu_idx,
+                            struct tlb_fill *out)
+{
+    struct rv_hart *h = rv_hart_of(rv);
+    unsigned mode = (unsigned)(rv->vsatp >> RV_SATP_MODE_SHIFT);
+    bool vs_perm[3] = { true, true, true };
+    uint64_t gpa = va, size = RV_PAGE_SIZE;
+    if (mode != RV_SATP_MODE_BARE) {
+        struct rv_walk w = {
+            .root = (rv->vsatp & RV_SATP_PPN_MASK) << 12,
+            .levels = 3 + (mode - RV_SATP_MODE_SV39),
+            .virt = true,
+            .pbmt_on = rv->ext.svpbmt && (rv->henvcfg & RV_ENVCFG_PBMTE),
+            .rules = { .user = mmu_idx == RV_MMU_VU, .sum = mmu_idx == RV_MMU_VS_SUM,
+                       .mxr = (rv->vsstatus | rv->mstatus) & RV_MSTATUS_MXR },
+        };
+        if (rv_walk(rv, &w, va, acc, &gpa, vs_perm, &size))
+            return -1;
+        rv_note_leaf(&h->max_leaf_size_vs, size);
+    }
+    bool g_perm[3];
+    uint64_t spa;
+    struct rv_gstage_req q = { .gpa = gpa, .acc = acc, .report = acc, .gva = va };
+    if (rv_gstage(rv, &q, &spa, g_perm))
+        return -1;
+    bool perm[3];
+    for (int a = 0; a < 3; a++)
+        perm[a] = vs_perm[a] && g_perm[a];
+    return rv_fill_phys(rv, va, spa, RV_PAGE_SIZE, acc, rv_mmu_priv(mmu_idx), perm, RV_FAULT_GVA, out);
 }
 
 int rv_tlb_fill(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out)
 {
     struct rv_cpu *rv = rv_of(cpu);
+    if (rv_mmu_is_virt(mmu_idx))
+        return rv_tlb_fill_virt(rv, va, acc, mmu_idx, out);
     unsigned mode = (unsigned)(rv->satp >> RV_SATP_MODE_SHIFT);
-    if (mmu_idx != RV_MMU_M && mode != RV_SATP_MODE_BARE)
-        return rv_walk(rv, va, acc, mmu_idx, 3 + (mode - RV_SATP_MODE_SV39), out);
-    static const bool all[3] = { true, true, true };
-    return rv_fill_phys(rv, va, va, RV_PAGE_SIZE, acc, rv_mmu_priv(mmu_idx), all, out);
-}
-
-void rv_tlb_flush_va(struct rv_cpu *rv, uint64_t va)
-{
-    struct cpu *cpu = &rv->cpu;
-    uint64_t size = rv_hart_of(rv)->max_leaf_size;
-    if (size > RV_PAGE_SIZE) {
-        /* Pieces of a superpage sit at other indexes: drop every entry
-         * inside the largest leaf that can hold va. */
-        uint64_t base = va & ~(size - 1);
-        for (unsigned m = 0; m < TLB_NMMU; m++) {
-            for (unsigned i = 0; i < TLB_SIZE; i++) {
-                struct tlb_entry *e = &cpu->tlb.e[m][i];
-                for (int a = 0; a < 3; a++) {
-                    if (!(e->tag[a] & TLB_INVALID) && (e->tag[a] & ~(size - 1)) == base) {
-                        memset(e, 0xff, sizeof(*e));
-                        break;
-                    }
-                }
-            }
-        }
+    enum rv_priv priv = rv_mmu_priv(mmu_idx);
+    if (mmu_idx != RV_MMU_M && mode != RV_SATP_MODE_BARE) {
+        struct rv_walk w = {
+            .root = (rv->satp & RV_SATP_PPN_MASK) << 12,
+            .levels = 3 + (mode - RV_SATP_MODE_SV39),
+            .pbmt_on = rv->ext.svpbmt && (rv->menvcfg & RV_ENVCFG_PBMTE),
+            .rules = { .user = mmu_idx == RV_MMU_U, .sum = mmu_idx == RV_MMU_S_SUM,
+                       .mxr = rv->mstatus & RV_MSTATUS_MXR },
+        };
+        bool perm[3];
+        uint64_t pa, size;
+        if (rv_walk(rv, &w, va, acc, &pa, perm, &size))
+            return -1;
+        rv_note_leaf(&rv_hart_of(rv)->max_leaf_size, size);
+        return rv_fill_phys(rv, va, pa, size, acc, priv, perm, 0, out);
     }
-    exec_flush_tlb_page(cpu, va);
+    static const bool all[3] = { true, true, true };
+    return rv_fill_phys(rv, va, va, RV_PAGE_SIZE, acc, priv, all, 0, out);
 }

@@ -14,7 +14,7 @@
 /* The entry for va at mmu_idx, refilled for acc if needed; NULL on a fault. */
 static struct tlb_entry *tlb_entry_for(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx)
 {
-    struct tlb_entry *e = &cpu->tlb.e[mmu_idx][tlb_index(va)];
+    struct tlb_entry *e = &tlb_table(&cpu->tlb, mmu_idx)[tlb_index(va)];
     if ((e->tag[acc] & ~(TLB_MMIO | TLB_CODE)) == (va & TLB_PAGE_MASK))
         return e;
 
