@@ -185,7 +185,7 @@ int memmap_ram_release(struct memmap *m, uint64_t addr, uint64_t len, uint32_t f
     uint8_t *lo = r->host + (addr - r->base);
     uint8_t *hi = lo + len;
     if (fill != 0) {
-        /* virtio 1.2 §5.5.6.7: a reported page keeps poison_val; a dropped
+        /* virtio 1.2 §5.5.6.7.2: a reported page keeps poison_val; a dropped
          * page would read as zero, so the pattern stays in place. */
         fill_guest_pages(lo, hi, fill, out);
         return 0;

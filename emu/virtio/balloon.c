@@ -5,7 +5,7 @@
  * Configuration space (§5.5.4, little-endian even for legacy drivers):
  *   0x0 num_pages              host: 4 KiB pages the balloon should hold
  *   0x4 actual                 driver: pages it holds
- *   0x8 free_page_hint_cmd_id  host: free page hinting round (§5.5.6.4)
+ *   0x8 free_page_hint_cmd_id  host: free page hinting round (§5.5.6.5)
  *   0xc poison_val             driver: what it writes into free pages (§5.5.6.6)
  *
  * Queues: inflateq and deflateq, then statsq, free_page_vq and reporting_vq
@@ -20,7 +20,7 @@
  * scripted run stays a pure function of its command line.
  *
  * An inflated page is given back to the host at once (it reads as zero
- * afterwards: §5.5.6.1 lets the device change it, and with PAGE_POISON the
+ * afterwards: §5.5.6.2 lets the device change it, and with PAGE_POISON the
  * driver rewrites it after deflating). A deflated page needs nothing: it
  * costs the host again only when the guest touches it.
  */
@@ -307,7 +307,7 @@ int virtio_balloon_hint_start(void *dev, struct emu_err *err)
 
     if (!(b->offered & VIRTIO_BIT(BALLOON_F_FREE_PAGE_HINT)))
         return emu_errf(err, "virtio-balloon: free page hinting needs free-page-hint=on");
-    /* §5.5.6.4.2: a new id per round; 32 bits do not wrap within a run. */
+    /* §5.5.6.5.2: a new id per round; 32 bits do not wrap within a run. */
     b->cmd_id = b->next_cmd_id++;
     if (b->next_cmd_id < BALLOON_CMD_ID_MIN)
         b->next_cmd_id = BALLOON_CMD_ID_MIN;

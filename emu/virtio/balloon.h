@@ -24,7 +24,7 @@
 
 struct json;
 
-/* Guest memory statistics tags, virtio 1.2 §5.5.6.3.1 (0-9) and the ones
+/* Guest memory statistics tags, virtio 1.2 §5.5.6.4 (0-9) and the ones
  * Linux adds after them (10-15). */
 #define VIRTIO_BALLOON_S_NR 16
 
@@ -57,7 +57,7 @@ void virtio_balloon_get_stats(void *dev, struct virtio_balloon_stats *s);
 /* Hands the statistics buffer back so the guest refills it (§5.5.6.3). */
 void virtio_balloon_request_stats(void *dev);
 
-/* Free page hinting (§5.5.6.4): start a round with a new command id, or
+/* Free page hinting (§5.5.6.5): start a round with a new command id, or
  * end hinting (DONE) so the guest takes its hinted pages back. -1 with err
  * when the device was created without free-page-hint=on. */
 int virtio_balloon_hint_start(void *dev, struct emu_err *err);

@@ -27,7 +27,7 @@ struct virtio_bus;
 #define BALLOON_PFN_SHIFT 12
 #define BALLOON_PAGE      (1ull << BALLOON_PFN_SHIFT)
 
-/* §5.5.6.4: reserved command ids; the device hands out the others. */
+/* §5.5.6.5: reserved command ids; the device hands out the others. */
 #define BALLOON_CMD_ID_STOP 0u
 #define BALLOON_CMD_ID_DONE 1u
 #define BALLOON_CMD_ID_MIN  2u
@@ -61,7 +61,7 @@ struct virtio_balloon {
     uint32_t cmd_id;                /* host: free_page_hint_cmd_id */
     uint32_t poison_val;            /* driver: what free pages hold */
 
-    /* Free page hinting, §5.5.6.4. */
+    /* Free page hinting, §5.5.6.5. */
     uint32_t next_cmd_id;
     uint32_t hint_rx_id;            /* id the driver last started hinting with */
 

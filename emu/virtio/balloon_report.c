@@ -1,6 +1,6 @@
 /*
  * virtio balloon: free page reporting (virtio 1.2 §5.5.6.7) and free page
- * hinting (§5.5.6.4).
+ * hinting (§5.5.6.5).
  *
  * Reporting: each chain on reporting_vq is a scatter list of free guest
  * blocks (Linux: up to 32 naturally aligned blocks of 2 or 4 MiB, device-
@@ -14,10 +14,10 @@
  * configuration; the driver answers on free_page_vq with that id in a
  * 4-byte readable buffer, then hands over free blocks as writable buffers,
  * then sends STOP. The guest treats hinted blocks as uninitialised until
- * the host says DONE (§5.5.6.4.1), and puts them back through the page
+ * the host says DONE (§5.5.6.5.1), and puts them back through the page
  * allocator, which poisons or clears them again, so the device gives them
  * back to the host as zeroes right away. Blocks sent under an id other
- * than the current one are ignored, as §5.5.6.4.2 requires.
+ * than the current one are ignored, as §5.5.6.5.2 requires.
  *
  * Every range was checked by the virtqueue code to lie inside one RAM
  * region; this file refuses the ones that are not whole 4 KiB pages.
@@ -71,7 +71,7 @@ int balloon_report_notify(struct virtio_balloon *b, struct virtq *vq)
     return rc < 0 ? -1 : 0;
 }
 
-/* A 4-byte command id from the driver (§5.5.6.4.1). */
+/* A 4-byte command id from the driver (§5.5.6.5.1). */
 static int balloon_hint_command(struct virtio_balloon *b, struct virtq *vq, const struct virtq_chain *c)
 {
     uint8_t id[4];
