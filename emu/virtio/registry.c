@@ -5,10 +5,18 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "virtio/balloon.h"
+#include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/net.h"
+#include "virtio/rng.h"
 
 static const struct virtio_device_desc *const virtio_devices[] = {
+    &virtio_blk_desc,
     &virtio_net_device,
+    &virtio_console_desc,
+    &virtio_rng_desc,
+    &virtio_balloon_desc,
     NULL,
 };
 
