@@ -24,84 +24,16 @@
 #include <stddef.h>
 
 #include "hyp.h"
+#include "hyp_lib.h"
 #include "test.h"
 
-/* Hypervisor CSRs by number (the assembler may not know their names). */
-#define CSR_HSTATUS 0x600
-#define CSR_HEDELEG 0x602
-#define CSR_HIDELEG 0x603
-#define CSR_HTIMEDELTA 0x605
-#define CSR_HCOUNTEREN 0x606
-#define CSR_HENVCFG 0x60a
-#define CSR_HTVAL 0x643
-#define CSR_HVIP 0x645
-#define CSR_HTINST 0x64a
-#define CSR_HGATP 0x680
-#define CSR_VSATP 0x280
-#define CSR_MENVCFG 0x30a
-#define CSR_STIMECMP 0x14d
-
-#define HSTATUS_GVA (1ul << 6)
-#define HSTATUS_SPV (1ul << 7)
-#define HSTATUS_SPVP (1ul << 8)
-#define HSTATUS_VTW (1ul << 21)
-#define ENVCFG_STCE (1ul << 63)
-#define HVIP_VSTIP (1ul << 6)
-#define SIE_STIE (1ul << 5)
-#define HGATP_SV39X4 (8ul << 60)
 #define GUEST_VMID 1ul
 #define HTIMEDELTA (1ul << 41)
-
-#define CAUSE_ECALL_VS 10
-#define CAUSE_INSN_GUEST_PAGE 20
-#define CAUSE_LOAD_GUEST_PAGE 21
-#define CAUSE_VIRTUAL_INSN 22
-#define CAUSE_STORE_GUEST_PAGE 23
 #define CAUSE_STI (CAUSE_INTERRUPT | 5)
 
 #define INSN_WFI 0x10500073ul
 #define INSN_CSRR_HSTATUS_MASK 0xfff0707fu      /* csrrs rd, 0x600, x0 with any rd */
 #define INSN_CSRR_HSTATUS 0x60002073u
-
-#define PTE_V (1ul << 0)
-#define PTE_R (1ul << 1)
-#define PTE_W (1ul << 2)
-#define PTE_X (1ul << 3)
-#define PTE_U (1ul << 4)
-#define PTE_A (1ul << 6)
-#define PTE_D (1ul << 7)
-#define PTE(pa, flags) ((((uint64_t)(pa)) >> 12) << 10 | (flags))
-#define PTE_PA(pte) (((pte) >> 10) << 12)
-
-/* H instructions as .insn (R-type, SYSTEM opcode, funct3 4 or 0). */
-static uint64_t hlv_d(uint64_t gva)
-{
-    uint64_t v;
-    __asm__ volatile(".insn r 0x73, 4, 0x36, %0, %1, x0" : "=r"(v) : "r"(gva) : "memory");
-    return v;
-}
-
-static uint64_t hlv_bu(uint64_t gva)
-{
-    uint64_t v;
-    __asm__ volatile(".insn r 0x73, 4, 0x30, %0, %1, x1" : "=r"(v) : "r"(gva) : "memory");
-    return v;
-}
-
-static void hsv_d(uint64_t gva, uint64_t v)
-{
-    __asm__ volatile(".insn r 0x73, 4, 0x37, x0, %0, %1" :: "r"(gva), "r"(v) : "memory");
-}
-
-static void hfence_gvma(uint64_t gpa_shifted, uint64_t vmid)
-{
-    __asm__ volatile(".insn r 0x73, 0, 0x31, x0, %0, %1" :: "r"(gpa_shifted), "r"(vmid) : "memory");
-}
-
-static void hfence_vvma(uint64_t gva, uint64_t asid)
-{
-    __asm__ volatile(".insn r 0x73, 0, 0x11, x0, %0, %1" :: "r"(gva), "r"(asid) : "memory");
-}
 
 /* ---- G-stage tables ---- */
 
@@ -123,13 +55,10 @@ static uint64_t pa(const void *p)
 
 static void build_gstage(void)
 {
-    /* Sv39x4: 11 bits index the root (GPA bits 40:30). */
-    g_root[(0x80000000ul >> 30) & 0x7ff] = PTE(pa(g_l1_image), PTE_V);
+    /* The image, identity; A/D preset there (the hardware setting them is
+     * checked on the on-demand pages). */
+    hyp_map_image(g_root, g_l1_image);
     g_root[(GPA_POOL >> 30) & 0x7ff] = PTE(pa(g_l1_pool), PTE_V);
-    /* The image, identity, in 2 MiB leaves; A/D preset (the hardware
-     * setting them is checked on the on-demand pages). */
-    for (unsigned i = 0; i < 32; i++)
-        g_l1_image[i] = PTE(0x80000000ul + (i << 21), PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A | PTE_D);
     g_l1_pool[0] = PTE(pa(g_l0_pool), PTE_V);
 }
 
@@ -201,7 +130,7 @@ static uint64_t guest_call(struct test_trap_frame *f)
     }
     case GC_SET_PTE_VVMA:
         hsv_d(a0, a1);
-        hfence_vvma(a2, CSR_READ(0x280) >> 44 & 0xffff);
+        hfence_vvma(a2, HCSR_READ(CSR_VSATP) >> 44 & 0xffff);
         return 0;
     case GC_UNMAP_GPA: {
         uint64_t *pte = pool_pte(a0);
@@ -213,11 +142,11 @@ static uint64_t guest_call(struct test_trap_frame *f)
     }
     case GC_SET_TIMER:
         /* The guest's time runs htimedelta ahead of ours. */
-        CSR_WRITE(0x14d, a0 - HTIMEDELTA);
+        HCSR_WRITE(CSR_STIMECMP, a0 - HTIMEDELTA);
         CSR_SET(sie, SIE_STIE);
         return 0;
     case GC_CLEAR_TIMER:
-        CSR_CLEAR(0x645, HVIP_VSTIP);
+        HCSR_CLEAR(CSR_HVIP, HVIP_VSTIP);
         return 0;
     case GC_STATS:
         return faults_served;
@@ -230,15 +159,13 @@ static uint64_t guest_call(struct test_trap_frame *f)
 
 /* ---- traps from the guest (test_strap_entry) ---- */
 
-void hyp_leave_guest(uint64_t result) __attribute__((noreturn));
-uint64_t hyp_enter_guest(void (*pc)(void));
 void guest_start(void);
 
 static bool guest_page_fault(struct test_trap_frame *f)
 {
-    uint64_t gpa = CSR_READ(0x643) << 2;
-    uint64_t tinst = CSR_READ(0x64a);
-    uint64_t hstatus = CSR_READ(0x600);
+    uint64_t gpa = HCSR_READ(CSR_HTVAL) << 2;
+    uint64_t tinst = HCSR_READ(CSR_HTINST);
+    uint64_t hstatus = HCSR_READ(CSR_HSTATUS);
     if (faults_served == 0) {
         /* The first one: a store with paging off, GVA = GPA. */
         test_check_eq("hyp_gstage_fault_cause_store", f->cause, CAUSE_STORE_GUEST_PAGE);
@@ -265,9 +192,9 @@ static bool guest_page_fault(struct test_trap_frame *f)
 
 static bool virtual_insn(struct test_trap_frame *f)
 {
-    if (f->tval == INSN_WFI && (CSR_READ(0x600) & HSTATUS_VTW)) {
+    if (f->tval == INSN_WFI && (HCSR_READ(CSR_HSTATUS) & HSTATUS_VTW)) {
         wfi_trapped = true;
-        CSR_CLEAR(0x600, HSTATUS_VTW);
+        HCSR_CLEAR(CSR_HSTATUS, HSTATUS_VTW);
     } else if ((f->tval & INSN_CSRR_HSTATUS_MASK) == INSN_CSRR_HSTATUS) {
         csr_trapped = true;
     } else {
@@ -279,7 +206,7 @@ static bool virtual_insn(struct test_trap_frame *f)
 
 static bool hyp_trap(struct test_trap_frame *f)
 {
-    uint64_t hstatus = CSR_READ(0x600);
+    uint64_t hstatus = HCSR_READ(CSR_HSTATUS);
     if (!(hstatus & HSTATUS_SPV))
         return false;   /* only the guest may trap here */
     switch (f->cause) {
@@ -302,9 +229,9 @@ static bool hyp_trap(struct test_trap_frame *f)
     case CAUSE_STI:
         /* Our timer fired while the guest ran: hand it a VS timer. */
         timer_exit_seen = true;
-        CSR_WRITE(0x14d, ~0ul);
+        HCSR_WRITE(CSR_STIMECMP, ~0ul);
         CSR_CLEAR(sie, SIE_STIE);
-        CSR_SET(0x645, HVIP_VSTIP);
+        HCSR_SET(CSR_HVIP, HVIP_VSTIP);
         return true;
     default:
         return false;
@@ -314,24 +241,24 @@ static bool hyp_trap(struct test_trap_frame *f)
 static uint64_t hyp_main(uint64_t arg)
 {
     build_gstage();
-    CSR_WRITE(0x680, HGATP_SV39X4 | (GUEST_VMID << 44) | (pa(g_root) >> 12));
+    HCSR_WRITE(CSR_HGATP, HGATP_SV39X4 | (GUEST_VMID << 44) | (pa(g_root) >> 12));
     hfence_gvma(0, 0);
-    test_check_eq("hyp_hgatp_sv39x4_reads_back", CSR_READ(0x680) >> 60, 8);
-    CSR_WRITE(0x280, 0);                        /* the guest starts with paging off */
-    CSR_WRITE(0x602, 0);                        /* hedeleg: every guest exception comes here */
-    CSR_WRITE(0x603, HVIP_VSTIP);               /* hideleg: VS timer goes to the guest */
-    CSR_WRITE(0x606, 7);                        /* hcounteren: cycle, time, instret */
-    CSR_WRITE(0x60a, ENVCFG_STCE);              /* henvcfg: vstimecmp */
-    CSR_WRITE(0x605, HTIMEDELTA);
-    CSR_WRITE(0x645, 0);
-    CSR_WRITE(0x600, HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW);
+    test_check_eq("hyp_hgatp_sv39x4_reads_back", HCSR_READ(CSR_HGATP) >> 60, 8);
+    HCSR_WRITE(CSR_VSATP, 0);               /* the guest starts with paging off */
+    HCSR_WRITE(CSR_HEDELEG, 0);             /* every guest exception comes here */
+    HCSR_WRITE(CSR_HIDELEG, HVIP_VSTIP);    /* the VS timer goes to the guest */
+    HCSR_WRITE(CSR_HCOUNTEREN, 7);          /* cycle, time, instret */
+    HCSR_WRITE(CSR_HENVCFG, ENVCFG_STCE);   /* vstimecmp */
+    HCSR_WRITE(CSR_HTIMEDELTA, HTIMEDELTA);
+    HCSR_WRITE(CSR_HVIP, 0);
+    HCSR_WRITE(CSR_HSTATUS, HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW);
     CSR_SET(sstatus, MSTATUS_SPP);              /* SRET to VS, not VU */
     CSR_WRITE(stvec, (uint64_t)(uintptr_t)test_strap_entry);
     test_strap_hook = hyp_trap;
 
     hyp_enter_guest(guest_start);
 
-    test_check("hyp_exit_trap_came_from_guest", CSR_READ(0x600) & HSTATUS_SPV);
+    test_check("hyp_exit_trap_came_from_guest", HCSR_READ(CSR_HSTATUS) & HSTATUS_SPV);
     test_check_eq("hyp_explicit_faults_served", explicit_faults, faults_served - implicit_faults);
     test_check_eq("hyp_one_implicit_fault", implicit_faults, 1);
     test_check("hyp_virtual_insn_on_hstatus_read", csr_trapped);
@@ -353,7 +280,7 @@ int test_main(unsigned long hartid, unsigned long dtb)
                        (1ul << CAUSE_STORE_GUEST_PAGE) | (1ul << 12) | (1ul << 13) | (1ul << 15));
     CSR_WRITE(mideleg, MIP_SSIP | MIP_STIP | MIP_SEIP);
     CSR_WRITE(mcounteren, 7);
-    CSR_WRITE(0x30a, ENVCFG_STCE);              /* menvcfg: Sstc for HS and VS */
+    HCSR_WRITE(CSR_MENVCFG, ENVCFG_STCE);   /* Sstc for HS and VS */
     test_run_lower(TEST_PRIV_S, hyp_main, 0);
     return 0;
 }
