@@ -14,8 +14,8 @@
  * Position-independent (every address is pc-relative), so it runs
  * wherever it is loaded. Everything, the buffer and stack included, is
  * in .text, so the flat binary is the whole image (about 13 KiB).
- * loop_iters is a 64-bit word right after the entry jump, so a benchmark
- * can patch the binary: offset 8.
+ * loop_iters is LOOP_ITERS (default 0: no loop), a 64-bit word at offset
+ * 8, right after the entry jump.
  *
  *   riscv64-linux-gnu-gcc -nostdlib -nostartfiles -march=rv64gc -mabi=lp64d \
  *       -Wl,-Ttext=0x80000000 -o payload.elf kvm_payload.S
@@ -30,6 +30,9 @@
 #define SSTATUS_SIE (1 << 1)
 #define TICKS_1MS 10000                 /* 10 MHz timebase (riscv-virt, QEMU virt) */
 #define TICKS_100MS 1000000
+#ifndef LOOP_ITERS
+#define LOOP_ITERS 0
+#endif
 
     .option norelax
     .text
@@ -38,7 +41,7 @@ _start:
     j       entry
     .balign 8
 loop_iters:
-    .dword  0
+    .dword  LOOP_ITERS
 
 entry:
     lla     sp, stack_top
