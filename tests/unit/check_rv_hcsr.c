@@ -186,7 +186,7 @@ END_TEST
 
 START_TEST(test_hcsr_no_h_csrs_without_h)
 {
-    struct machine *m = rv_test_machine(RAM_BASE, 1u << 20, TIME_RATIO);
+    struct machine *m = rv_test_machine_model(RAM_BASE, 1u << 20, TIME_RATIO, "rv64,h=off");
     struct rv_cpu *r = rv_of(m->cpus[0]);
     uint64_t v;
     ck_assert_int_eq(rv_csr_read(r, HSTATUS, &v), RV_CSR_ILLEGAL);
