@@ -23,6 +23,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "core/snap.h"
+
 #define CHARDEV_ESCAPE 0x01u /* Ctrl-A */
 #define CHARDEV_INBUF 4096
 
@@ -44,6 +46,11 @@ struct chardev {
     /* Bytes a device handed back (chardev_unread), returned first, last first. */
     uint8_t back[CHARDEV_BACK];
     size_t nback;
+    /* Record/replay hooks. */
+    chardev_tap_fn tap;
+    void *tap_opaque;
+    chardev_source_fn source;
+    void *source_opaque;
 };
 
 /* See the file comment: reachable from signal handlers and atexit. */
@@ -289,7 +296,7 @@ void chardev_poll(struct chardev *ch)
     uint8_t buf[256];
     ssize_t r;
 
-    if (!ch || !ch->interactive || ch->in_fd < 0)
+    if (!ch || !ch->interactive || ch->in_fd < 0 || ch->source)
         return;
     while ((r = read(ch->in_fd, buf, sizeof(buf))) > 0) {
         for (ssize_t i = 0; i < r; i++) {
@@ -320,13 +327,9 @@ void chardev_unread(struct chardev *ch, const uint8_t *buf, size_t n)
         ch->back[ch->nback++] = buf[i];
 }
 
-int chardev_read(struct chardev *ch, uint8_t *byte)
+static int chardev_read_host(struct chardev *ch, uint8_t *byte)
 {
-    if (ch && ch->nback) {
-        *byte = ch->back[--ch->nback];
-        return 1;
-    }
-    if (!ch || ch->in_fd < 0)
+    if (ch->in_fd < 0)
         return -1;
     if (ch->interactive)
         return chardev_read_interactive(ch, byte);
@@ -334,6 +337,47 @@ int chardev_read(struct chardev *ch, uint8_t *byte)
         return -1;
     *byte = ch->in_buf[ch->in_pos++];
     return 1;
+}
+
+int chardev_read(struct chardev *ch, uint8_t *byte)
+{
+    if (!ch)
+        return -1;
+    if (ch->nback) {
+        *byte = ch->back[--ch->nback];
+        return 1;
+    }
+    if (ch->source)
+        return ch->source(ch->source_opaque, byte);
+    int r = chardev_read_host(ch, byte);
+    if (r != 0 && ch->tap)
+        ch->tap(ch->tap_opaque, r, r == 1 ? *byte : 0);
+    return r;
+}
+
+void chardev_set_tap(struct chardev *ch, chardev_tap_fn fn, void *opaque)
+{
+    ch->tap = fn;
+    ch->tap_opaque = opaque;
+}
+
+void chardev_set_source(struct chardev *ch, chardev_source_fn fn, void *opaque, bool interactive)
+{
+    ch->source = fn;
+    ch->source_opaque = opaque;
+    ch->interactive = interactive;
+}
+
+int chardev_snap(struct chardev *ch, struct snap *s)
+{
+    uint32_t n = (uint32_t)ch->nback;
+    snap_u32(s, "unread", &n);
+    if (snap_loading(s) && n > CHARDEV_BACK)
+        return snap_fail(s, "%u bytes handed back, at most %u", n, CHARDEV_BACK);
+    snap_bytes(s, "unread_bytes", ch->back, n);
+    if (snap_loading(s) && snap_status(s) == 0)
+        ch->nback = n;
+    return snap_status(s);
 }
 
 bool chardev_quit_requested(const struct chardev *ch)

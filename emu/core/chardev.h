@@ -62,4 +62,22 @@ bool chardev_quit_requested(const struct chardev *ch);
 /* True when input comes from a terminal (host timing, not scripted). */
 bool chardev_is_interactive(const struct chardev *ch);
 
+/*
+ * Record and replay (core/record.c) stand between the host and the device.
+ * A tap sees every result of the host input that reached the device: a
+ * byte (r = 1) or the end of input (r = -1); "nothing now" and bytes
+ * handed back by chardev_unread are not host input and are not tapped.
+ * A source replaces host input altogether (a replayed log): it answers
+ * like chardev_read, and the backend then reports interactive as the
+ * recorded run did, so devices behave as they did then.
+ */
+typedef void (*chardev_tap_fn)(void *opaque, int r, uint8_t byte);
+typedef int (*chardev_source_fn)(void *opaque, uint8_t *byte);
+void chardev_set_tap(struct chardev *ch, chardev_tap_fn fn, void *opaque);
+void chardev_set_source(struct chardev *ch, chardev_source_fn fn, void *opaque, bool interactive);
+
+/* Snapshots: the bytes handed back and not yet read again. */
+struct snap;
+int chardev_snap(struct chardev *ch, struct snap *s);
+
 #endif

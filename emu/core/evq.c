@@ -7,7 +7,10 @@
  */
 #include "core/evq.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+
+#include "core/snap.h"
 
 static bool evq_before(const struct evq_event *a, const struct evq_event *b)
 {
@@ -64,7 +67,7 @@ void evq_free(struct evq *q)
     evq_init(q);
 }
 
-uint64_t evq_post(struct evq *q, uint64_t time, enum evq_prio prio, evq_fn fn, void *opaque)
+static void evq_insert(struct evq *q, const struct evq_event *e)
 {
     if (q->len == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 16;
@@ -74,10 +77,15 @@ uint64_t evq_post(struct evq *q, uint64_t time, enum evq_prio prio, evq_fn fn, v
         q->heap = h;
         q->cap = cap;
     }
-    uint64_t id = q->next_seq++;
-    q->heap[q->len] = (struct evq_event){ .time = time, .seq = id, .prio = prio, .fn = fn, .opaque = opaque };
+    q->heap[q->len] = *e;
     evq_sift_up(q, q->len);
     q->len++;
+}
+
+uint64_t evq_post(struct evq *q, uint64_t time, enum evq_prio prio, evq_fn fn, void *opaque)
+{
+    uint64_t id = q->next_seq++;
+    evq_insert(q, &(struct evq_event){ .time = time, .seq = id, .prio = prio, .fn = fn, .opaque = opaque });
     return id;
 }
 
@@ -116,4 +124,114 @@ size_t evq_run_due(struct evq *q, uint64_t now)
         n++;
     }
     return n;
+}
+
+void evq_clear(struct evq *q)
+{
+    q->len = 0;
+}
+
+static long evq_index(const struct evq *q, uint64_t id)
+{
+    for (size_t i = 0; id && i < q->len; i++) {
+        if (q->heap[i].seq == id)
+            return (long)i;
+    }
+    return -1;
+}
+
+bool evq_lookup(const struct evq *q, uint64_t id, struct evq_event *out)
+{
+    long i = evq_index(q, id);
+    if (i < 0)
+        return false;
+    *out = q->heap[i];
+    return true;
+}
+
+/* What a snapshot holds of one event. */
+struct evq_saved {
+    bool present;
+    uint8_t prio;
+    uint64_t time, seq;
+};
+
+/* Saves, hashes or loads the event id as name.*: present, time, priority
+ * and (not hashed: it orders, it is not state) the sequence number. */
+static int evq_snap_fields(struct evq *q, struct snap *s, const char *name, uint64_t id, struct evq_saved *v)
+{
+    char key[96];
+    struct evq_event e;
+    if (!snap_loading(s)) {
+        v->present = evq_lookup(q, id, &e);
+        v->time = v->present ? e.time : 0;
+        v->prio = v->present ? (uint8_t)e.prio : 0;
+        v->seq = v->present ? e.seq : 0;
+    }
+    snprintf(key, sizeof(key), "%s.pending", name);
+    snap_bool(s, key, &v->present);
+    if (!v->present)
+        return snap_status(s);
+    snprintf(key, sizeof(key), "%s.time", name);
+    snap_u64(s, key, &v->time);
+    snprintf(key, sizeof(key), "%s.prio", name);
+    snap_u8(s, key, &v->prio);
+    snap_hash_off(s);
+    snprintf(key, sizeof(key), "%s.seq", name);
+    snap_u64(s, key, &v->seq);
+    snap_hash_on(s);
+    if (snap_loading(s) && snap_status(s) == 0) {
+        if (v->prio > EVQ_PRIO_OBSERVE)
+            return snap_fail(s, "event %s has priority %u", name, v->prio);
+        if (v->seq == 0 || v->seq >= q->next_seq || evq_index(q, v->seq) >= 0)
+            return snap_fail(s, "event %s has a bad sequence number %llu", name, (unsigned long long)v->seq);
+    }
+    return snap_status(s);
+}
+
+int evq_snap(struct evq *q, struct snap *s, const char *name, uint64_t *id, evq_fn fn, void *opaque)
+{
+    struct evq_saved v;
+    if (evq_snap_fields(q, s, name, *id, &v) < 0)
+        return -1;
+    if (snap_loading(s)) {
+        *id = 0;
+        if (v.present) {
+            evq_insert(q, &(struct evq_event){ .time = v.time, .seq = v.seq, .prio = (enum evq_prio)v.prio,
+                                               .fn = fn, .opaque = opaque });
+            *id = v.seq;
+        }
+    }
+    return 0;
+}
+
+int evq_snap_reposted(struct evq *q, struct snap *s, const char *name, uint64_t *id)
+{
+    struct evq_saved v;
+    if (!snap_loading(s))
+        return evq_snap_fields(q, s, name, *id, &v);
+    /* The re-posted event took a fresh sequence number: let the check
+     * against next_seq see the saved numbers only. */
+    long i = evq_index(q, *id);
+    struct evq_event e;
+    if (i >= 0) {
+        e = q->heap[i];
+        evq_remove_at(q, (size_t)i);
+    }
+    if (evq_snap_fields(q, s, name, 0, &v) < 0)
+        return -1;
+    if (v.present && i < 0)
+        return snap_fail(s, "event %s: the restored state does not bring back the saved one", name);
+    if (!v.present && i >= 0)
+        return snap_fail(s, "event %s: the restored state makes one where the snapshot has none", name);
+    *id = 0;
+    if (!v.present)
+        return 0;
+    if (e.time != v.time || e.prio != (enum evq_prio)v.prio)
+        return snap_fail(s, "event %s: restored for cycle %llu, saved for cycle %llu", name,
+                         (unsigned long long)e.time, (unsigned long long)v.time);
+    e.seq = v.seq;
+    evq_insert(q, &e);
+    *id = v.seq;
+    return 0;
 }

@@ -63,4 +63,29 @@ uint64_t evq_next_time(const struct evq *q);
  * for times <= now run too. Returns how many ran. */
 size_t evq_run_due(struct evq *q, uint64_t now);
 
+/*
+ * Snapshots. A pending event is saved by its owner, which knows what it
+ * is for: (time, priority, sequence), never the callback's host address.
+ * Loading posts it again with the same sequence number, so events due at
+ * the same time and priority keep their order, and the owner's id for it
+ * (which is its sequence number) stays what it was.
+ *
+ *   evq_snap(&m->evq, s, "rx_poll", &u->rx_event, uart_rx_poll, u);
+ *
+ * An owner that re-posts its event from its restored state instead
+ * (through code that knows the callback) uses evq_snap_reposted after
+ * re-posting: the new event takes the saved sequence number, and its time
+ * must match the saved one.
+ *
+ * core/snapshot.c empties the queue (evq_clear) and sets next_seq before
+ * the owners load, and checks afterwards that every saved event came back.
+ */
+struct snap;
+int evq_snap(struct evq *q, struct snap *s, const char *name, uint64_t *id, evq_fn fn, void *opaque);
+int evq_snap_reposted(struct evq *q, struct snap *s, const char *name, uint64_t *id);
+/* Drops every pending event. */
+void evq_clear(struct evq *q);
+/* The pending event with this id; false when there is none. */
+bool evq_lookup(const struct evq *q, uint64_t id, struct evq_event *out);
+
 #endif

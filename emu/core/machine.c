@@ -29,6 +29,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg, struct emu
         m->cfg.core_hz = 1000000000ull;
     memmap_init(&m->map);
     evq_init(&m->evq);
+    m->observe_at = UINT64_MAX;
     m->timing = timing_model_fast();
     m->exec = exec_cache_create(EXEC_ARENA_SIZE);
     if (!m->exec)
@@ -114,6 +115,30 @@ static bool machine_all_halted(const struct machine *m)
     return m->ncpus > 0;
 }
 
+int machine_add_observer(struct machine *m, uint64_t at, machine_observe_fn fn, void *opaque)
+{
+    if (m->nobservers == MACHINE_MAX_OBSERVERS)
+        return -1;
+    m->observers[m->nobservers++] = (struct machine_observer){ fn, opaque, at };
+    if (at < m->observe_at)
+        m->observe_at = at;
+    return 0;
+}
+
+/* Calls every observer that is due, in the order they were added. */
+static void machine_observe(struct machine *m)
+{
+    uint64_t next = UINT64_MAX;
+    for (unsigned i = 0; i < m->nobservers; i++) {
+        struct machine_observer *o = &m->observers[i];
+        if (o->at <= m->vclock && m->stop == MACHINE_RUNNING)
+            o->at = o->fn(m, o->opaque);
+        if (o->at < next)
+            next = o->at;
+    }
+    m->observe_at = next;
+}
+
 enum machine_stop machine_run(struct machine *m)
 {
     while (m->stop == MACHINE_RUNNING) {
@@ -131,6 +156,8 @@ enum machine_stop machine_run(struct machine *m)
         }
         m->vclock = deadline;
         evq_run_due(&m->evq, m->vclock);
+        if (m->vclock >= m->observe_at && m->stop == MACHINE_RUNNING)
+            machine_observe(m);
         if (m->console && chardev_quit_requested(m->console))
             machine_request_stop(m, MACHINE_STOP_USER, 0);
     }

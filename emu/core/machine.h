@@ -25,8 +25,10 @@
 #define MACHINE_MAX_CPUS 8
 #define MACHINE_MAX_DEVICES 64
 #define MACHINE_MAX_VDEVS 8         /* -device / -drive entries */
+#define MACHINE_MAX_OBSERVERS 4
 
 struct cpu;
+struct machine;
 struct exec_cache;
 struct chardev;
 struct timing_model;
@@ -66,6 +68,21 @@ enum machine_stop {
     MACHINE_STOP_ERROR,
 };
 
+/*
+ * An observer looks at the machine between rounds, once vclock has reached
+ * its time: state hashes, snapshots, the end of a replayed run. It returns
+ * the next time it wants to look (UINT64_MAX: never again). Observers are
+ * not events: they never shorten a round, so adding one cannot change the
+ * run it observes.
+ */
+typedef uint64_t (*machine_observe_fn)(struct machine *m, void *opaque);
+
+struct machine_observer {
+    machine_observe_fn fn;
+    void *opaque;
+    uint64_t at;
+};
+
 struct machine_device {
     const char *name;
     const struct dev_ops *ops;
@@ -90,6 +107,9 @@ struct machine {
     int exit_code;
     void *board;                /* the board's own state */
     void (*board_destroy)(void *board);
+    struct machine_observer observers[MACHINE_MAX_OBSERVERS];
+    unsigned nobservers;
+    uint64_t observe_at;        /* the earliest observer's time */
 };
 
 int machine_init(struct machine *m, const struct machine_config *cfg, struct emu_err *err);
@@ -98,6 +118,10 @@ void machine_destroy(struct machine *m);
 /* Registers a device for reset/save/load/destroy, in creation order. */
 int machine_add_device(struct machine *m, const char *name, const struct dev_ops *ops, void *dev,
                        void (*destroy)(void *dev));
+
+/* Adds an observer that first looks once vclock >= at. Returns -1 when
+ * there are MACHINE_MAX_OBSERVERS already. */
+int machine_add_observer(struct machine *m, uint64_t at, machine_observe_fn fn, void *opaque);
 
 /* Runs until something stops the machine; returns why. */
 enum machine_stop machine_run(struct machine *m);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 
 #define ACLINT_MSIP_BASE     0x0000u
 #define ACLINT_MTIMECMP_BASE 0x4000u
@@ -222,8 +223,30 @@ void aclint_destroy(void *aclint)
     free(c);
 }
 
+/* Snapshot and state hash: mtime's offset, and per hart mtimecmp, the
+ * line levels (restored, not re-driven) and the compare event. */
+static int aclint_snap(void *dev, struct snap *s)
+{
+    struct aclint *c = dev;
+    uint32_t nharts = c->nharts;
+    snap_u32(s, "nharts", &nharts);
+    if (snap_loading(s) && snap_status(s) == 0 && nharts != c->nharts)
+        return snap_fail(s, "%u harts in the file, %u here", nharts, c->nharts);
+    snap_u64(s, "offset", &c->offset);
+    for (unsigned i = 0; i < c->nharts; i++) {
+        struct aclint_hart *h = &c->harts[i];
+        snap_u64(s, snap_key(s, "hart%u.mtimecmp", i), &h->mtimecmp);
+        snap_bool(s, snap_key(s, "hart%u.mtip", i), &h->mtip);
+        snap_bool(s, snap_key(s, "hart%u.msip", i), &h->msip);
+        evq_snap(&c->m->evq, s, snap_key(s, "hart%u.timer", i), &h->event, aclint_timer_fire, h);
+    }
+    return snap_status(s);
+}
+
 const struct dev_ops aclint_ops = {
     .read = aclint_read,
     .write = aclint_write,
     .reset = aclint_reset,
+    .save = aclint_snap,
+    .load = aclint_snap,
 };

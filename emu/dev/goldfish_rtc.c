@@ -32,6 +32,7 @@
 #include <stdlib.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -262,8 +263,28 @@ void goldfish_rtc_destroy(void *rtc)
     free(r);
 }
 
+/* Snapshot and state hash: the clock's offset from virtual time, the
+ * alarm and its event, the half-written registers, the interrupt state. */
+static int rtc_snap(void *dev, struct snap *s)
+{
+    struct goldfish_rtc *r = dev;
+    snap_u64(s, "offset", &r->offset);
+    snap_u64(s, "alarm", &r->alarm);
+    snap_u32(s, "time_high", &r->time_high);
+    snap_u32(s, "set_high", &r->set_high);
+    snap_bool(s, "set_high_pending", &r->set_high_pending);
+    snap_bool(s, "alarm_running", &r->alarm_running);
+    snap_bool(s, "irq_pending", &r->irq_pending);
+    snap_bool(s, "irq_enabled", &r->irq_enabled);
+    snap_bool(s, "level", &r->level);
+    evq_snap(&r->m->evq, s, "alarm_event", &r->event, rtc_alarm_event, r);
+    return snap_status(s);
+}
+
 const struct dev_ops goldfish_rtc_ops = {
     .read = rtc_read,
     .write = rtc_write,
     .reset = rtc_reset,
+    .save = rtc_snap,
+    .load = rtc_snap,
 };

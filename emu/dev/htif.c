@@ -25,6 +25,7 @@
 
 #include "core/chardev.h"
 #include "core/machine.h"
+#include "core/snap.h"
 
 #define HTIF_DEV_SYSCALL 0u
 #define HTIF_DEV_CONSOLE 1u
@@ -237,6 +238,30 @@ void htif_destroy(void *htif)
     free(h);
 }
 
+/* Snapshot and state hash: the answers waiting for fromhost to clear and
+ * the poll event. tohost/fromhost come from the ELF and must agree. */
+static int htif_snap(void *dev, struct snap *s)
+{
+    struct htif *h = dev;
+    uint64_t tohost = h->tohost, fromhost = h->fromhost;
+    snap_u64(s, "tohost", &tohost);
+    snap_u64(s, "fromhost", &fromhost);
+    if (snap_loading(s) && snap_status(s) == 0 && (tohost != h->tohost || fromhost != h->fromhost))
+        return snap_fail(s, "tohost/fromhost at 0x%llx/0x%llx in the file, 0x%llx/0x%llx here",
+                         (unsigned long long)tohost, (unsigned long long)fromhost,
+                         (unsigned long long)h->tohost, (unsigned long long)h->fromhost);
+    snap_bool(s, "read_pending", &h->read_pending);
+    snap_u64s(s, "resp", h->resp, HTIF_MAX_RESP);
+    snap_u32(s, "resp_head", &h->resp_head);
+    snap_u32(s, "nresp", &h->nresp);
+    evq_snap(&h->m->evq, s, "poll", &h->event, htif_poll, h);
+    if (snap_loading(s) && (h->resp_head >= HTIF_MAX_RESP || h->nresp > HTIF_MAX_RESP))
+        return snap_fail(s, "answer queue at %u holding %u", h->resp_head, h->nresp);
+    return snap_status(s);
+}
+
 const struct dev_ops htif_ops = {
     .reset = htif_reset,
+    .save = htif_snap,
+    .load = htif_snap,
 };

@@ -17,6 +17,8 @@
 
 #include <stdlib.h>
 
+#include "core/snap.h"
+
 #define PLIC_PRIORITY_BASE  0x000000u
 #define PLIC_PENDING_BASE   0x001000u
 #define PLIC_ENABLE_BASE    0x002000u
@@ -248,8 +250,33 @@ void plic_destroy(void *plic)
     free(plic);
 }
 
+/* Snapshot and state hash. Each context's output level is restored as it
+ * was, not re-driven: the harts restore their own view of the lines. */
+static int plic_snap(void *dev, struct snap *s)
+{
+    struct plic *p = dev;
+    uint32_t nsources = p->nsources, ncontexts = p->ncontexts;
+    snap_u32(s, "nsources", &nsources);
+    snap_u32(s, "ncontexts", &ncontexts);
+    if (snap_loading(s) && snap_status(s) == 0 && (nsources != p->nsources || ncontexts != p->ncontexts))
+        return snap_fail(s, "%u sources and %u contexts in the file, %u and %u here", nsources, ncontexts,
+                         p->nsources, p->ncontexts);
+    snap_u32s(s, "priority", p->priority, PLIC_MAX_SOURCES);
+    snap_u32s(s, "pending", p->pending, PLIC_WORDS);
+    snap_u32s(s, "line", p->line, PLIC_WORDS);
+    snap_u32s(s, "claimed", p->claimed, PLIC_WORDS);
+    for (unsigned i = 0; i < p->ncontexts; i++) {
+        snap_u32s(s, snap_key(s, "ctx%u.enable", i), p->ctx[i].enable, PLIC_WORDS);
+        snap_u32(s, snap_key(s, "ctx%u.threshold", i), &p->ctx[i].threshold);
+        snap_bool(s, snap_key(s, "ctx%u.level", i), &p->ctx[i].level);
+    }
+    return snap_status(s);
+}
+
 const struct dev_ops plic_ops = {
     .read = plic_read,
     .write = plic_write,
     .reset = plic_reset,
+    .save = plic_snap,
+    .load = plic_snap,
 };

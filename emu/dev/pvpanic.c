@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 
 #define PVPANIC_PANICKED     1u
 #define PVPANIC_CRASH_LOADED 2u
@@ -43,7 +44,16 @@ void pvpanic_destroy(void *p)
     free(p);
 }
 
+/* No state: what the guest writes acts at once (stops the machine). */
+static int pvpanic_snap(void *dev, struct snap *s)
+{
+    (void)dev;
+    return snap_status(s);
+}
+
 const struct dev_ops pvpanic_ops = {
     .read = pvpanic_read,
     .write = pvpanic_write,
+    .save = pvpanic_snap,
+    .load = pvpanic_snap,
 };

@@ -26,6 +26,7 @@
 
 #include "core/chardev.h"
 #include "core/machine.h"
+#include "core/snap.h"
 
 enum {
     UART_RBR = 0, UART_IER = 1, UART_IIR = 2, UART_LCR = 3,
@@ -528,8 +529,42 @@ struct uart16550_stats uart16550_get_stats(const struct uart16550 *u)
     return u->stats;
 }
 
+/* Snapshot and state hash: every register, the FIFO and the poll event.
+ * The interrupt line's level is restored, not re-driven: its sink (the
+ * PLIC) restores its own view of the line. */
+static int uart_snap(void *dev, struct snap *s)
+{
+    struct uart16550 *u = dev;
+    snap_u8(s, "ier", &u->ier);
+    snap_u8(s, "lcr", &u->lcr);
+    snap_u8(s, "mcr", &u->mcr);
+    snap_u8(s, "scr", &u->scr);
+    snap_u8(s, "fcr", &u->fcr);
+    snap_u8(s, "lsr_err", &u->lsr_err);
+    snap_u8(s, "msr", &u->msr);
+    snap_u16(s, "dl", &u->dl);
+    snap_bytes(s, "rx.data", u->rx.data, sizeof(u->rx.data));
+    snap_u32(s, "rx.head", &u->rx.head);
+    snap_u32(s, "rx.count", &u->rx.count);
+    snap_bool(s, "thr_ipending", &u->thr_ipending);
+    snap_bool(s, "rx_timeout", &u->rx_timeout);
+    snap_u32(s, "rx_idle", &u->rx_idle);
+    snap_bool(s, "rx_eof", &u->rx_eof);
+    snap_bool(s, "rx_polled", &u->rx_polled);
+    snap_bool(s, "irq_level", &u->irq_level);
+    snap_u64(s, "stats.bytes_in", &u->stats.bytes_in);
+    snap_u64(s, "stats.bytes_out", &u->stats.bytes_out);
+    snap_u64(s, "stats.irqs_raised", &u->stats.irqs_raised);
+    evq_snap(&u->m->evq, s, "rx_poll", &u->rx_event, uart_rx_poll, u);
+    if (snap_loading(s) && (u->rx.head >= UART_FIFO_SIZE || u->rx.count > UART_FIFO_SIZE))
+        return snap_fail(s, "receive FIFO at %u holding %u bytes", u->rx.head, u->rx.count);
+    return snap_status(s);
+}
+
 const struct dev_ops uart16550_ops = {
     .read = uart_read,
     .write = uart_write,
     .reset = uart_reset,
+    .save = uart_snap,
+    .load = uart_snap,
 };

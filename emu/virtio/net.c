@@ -23,10 +23,12 @@
 #include "virtio/net.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 #include "virtio/net_hub.h"
 #include "virtio/virtqueue.h"
 
@@ -308,6 +310,51 @@ static void net_attach(void *dev, const struct virtio_bus *bus)
     ((struct virtio_net *)dev)->bus = bus;
 }
 
+/* Snapshot and state hash: negotiated features, the receive chains held,
+ * the transmit chains waiting for their frame to leave the wire and the
+ * completion event, the counters, then the hub port (net_hub.c). */
+static int net_snap(void *dev, struct snap *s)
+{
+    struct virtio_net *n = dev;
+    uint8_t mac[6];
+    memcpy(mac, n->mac, 6);
+    snap_bytes(s, "mac", mac, 6);
+    if (snap_loading(s) && snap_status(s) == 0 && memcmp(mac, n->mac, 6))
+        return snap_fail(s, "another MAC address in the file");
+    snap_u64(s, "features", &n->features);
+    snap_bool(s, "broken", &n->broken);
+    snap_u32(s, "rx_head", &n->rx_head);
+    snap_u32(s, "rx_count", &n->rx_count);
+    snap_u32(s, "tx_head", &n->tx_head);
+    snap_u32(s, "tx_count", &n->tx_count);
+    if (snap_loading(s) && snap_status(s) == 0 &&
+        (n->rx_head >= VIRTIO_NET_QUEUE_SIZE || n->rx_count > VIRTIO_NET_QUEUE_SIZE ||
+         n->tx_head >= VIRTIO_NET_QUEUE_SIZE || n->tx_count > VIRTIO_NET_QUEUE_SIZE))
+        return snap_fail(s, "receive ring %u+%u, transmit ring %u+%u", n->rx_head, n->rx_count, n->tx_head,
+                         n->tx_count);
+    for (unsigned i = 0; i < n->rx_count && snap_status(s) == 0; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "rx%u", i);
+        virtq_chain_snap(&n->rx[(n->rx_head + i) % VIRTIO_NET_QUEUE_SIZE], s, name);
+    }
+    for (unsigned i = 0; i < n->tx_count && snap_status(s) == 0; i++) {
+        struct net_tx_done *d = &n->tx[(n->tx_head + i) % VIRTIO_NET_QUEUE_SIZE];
+        snap_u16(s, snap_key(s, "tx%u.head", i), &d->head);
+        snap_u64(s, snap_key(s, "tx%u.at", i), &d->at);
+    }
+    evq_snap(&n->m->evq, s, "tx_done", &n->tx_event, net_tx_event, n);
+    snap_u64(s, "st.tx_frames", &n->st.tx_frames);
+    snap_u64(s, "st.tx_bytes", &n->st.tx_bytes);
+    snap_u64(s, "st.tx_dropped", &n->st.tx_dropped);
+    snap_u64(s, "st.rx_frames", &n->st.rx_frames);
+    snap_u64(s, "st.rx_bytes", &n->st.rx_bytes);
+    snap_u64(s, "st.rx_dropped", &n->st.rx_dropped);
+    snap_u64(s, "st.rx_overrun", &n->st.rx_overrun);
+    if (snap_status(s) == 0)
+        net_port_snap(n->port, s);
+    return snap_status(s);
+}
+
 const struct virtio_dev_ops virtio_net_ops = {
     .device_id = VIRTIO_ID_NET,
     .num_queues = 2,
@@ -319,6 +366,8 @@ const struct virtio_dev_ops virtio_net_ops = {
     .queue_notify = net_queue_notify,
     .reset = net_reset,
     .attach = net_attach,
+    .save = net_snap,
+    .load = net_snap,
 };
 
 struct virtio_net *virtio_net_create(struct machine *m, struct net_hub *hub, uint32_t hub_id,

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -301,4 +302,104 @@ size_t net_port_waiting(const struct net_port *p)
 void net_port_get_stats(const struct net_port *p, struct net_port_stats *s)
 {
     *s = p->st;
+}
+
+/* ---- snapshots ---- */
+
+/* One frame: a reference is dropped on load before a new copy is made. */
+static int frame_snap(struct snap *s, const char *name, struct net_frame **fp)
+{
+    char key[64];
+    uint32_t len = snap_loading(s) ? 0 : (*fp)->len, sender = snap_loading(s) ? 0 : (*fp)->sender;
+    snprintf(key, sizeof(key), "%s.len", name);
+    snap_u32(s, key, &len);
+    snprintf(key, sizeof(key), "%s.sender", name);
+    snap_u32(s, key, &sender);
+    if (snap_status(s) < 0)
+        return -1;
+    if (snap_loading(s)) {
+        if (len < NET_FRAME_MIN || len > NET_FRAME_MAX)
+            return snap_fail(s, "%s is %u bytes long", name, len);
+        struct net_frame *f = malloc(sizeof(*f) + len);
+        if (!f)
+            return snap_fail(s, "out of memory");
+        f->refs = 1;
+        f->len = len;
+        f->sender = sender;
+        *fp = f;
+    }
+    snprintf(key, sizeof(key), "%s.data", name);
+    return snap_bytes(s, key, (*fp)->data, len);
+}
+
+static bool port_owns_segment(const struct net_port *p)
+{
+    for (unsigned i = 0; i < p->h->nports; i++) {
+        if (p->h->ports[i]->hub_id == p->hub_id)
+            return p->h->ports[i] == p;
+    }
+    return false;
+}
+
+static int seg_snap(struct net_segment *g, struct snap *s)
+{
+    uint32_t count = g->count;
+    snap_u64(s, "wire.free", &g->wire_free);
+    snap_u32(s, "wire.frames", &count);
+    if (snap_loading(s) && snap_status(s) == 0) {
+        if (count > NET_HUB_IN_FLIGHT)
+            return snap_fail(s, "%u frames in flight", count);
+        for (; g->count; g->count--, g->head = (g->head + 1) % NET_HUB_IN_FLIGHT)
+            frame_put(g->q[g->head].f);
+        g->head = 0;
+    }
+    for (uint32_t i = 0; i < count && snap_status(s) == 0; i++) {
+        struct net_flight *fl = &g->q[(g->head + i) % NET_HUB_IN_FLIGHT];
+        char name[32];
+        snprintf(name, sizeof(name), "wire%u", i);
+        if (frame_snap(s, name, &fl->f) < 0)
+            return -1;
+        if (snap_loading(s))
+            g->count++;
+        snap_u64(s, snap_key(s, "wire%u.arrive", i), &fl->arrive);
+    }
+    return evq_snap(&g->h->m->evq, s, "wire.arrival", &g->event, seg_arrival, g);
+}
+
+int net_port_snap(struct net_port *p, struct snap *s)
+{
+    uint32_t num = p->num, hub_id = p->hub_id, count = p->count;
+    snap_u32(s, "port.num", &num);
+    snap_u32(s, "port.hub", &hub_id);
+    if (snap_loading(s) && snap_status(s) == 0 && (num != p->num || hub_id != p->hub_id))
+        return snap_fail(s, "port %u on hub %u in the file, %u on hub %u here", num, hub_id, p->num, p->hub_id);
+    snap_u32(s, "port.frames", &count);
+    if (snap_loading(s) && snap_status(s) == 0) {
+        if (count > NET_PORT_QUEUE)
+            return snap_fail(s, "%u frames waiting at the port", count);
+        while (p->count)
+            net_port_pop(p);
+        p->head = 0;
+    }
+    for (uint32_t i = 0; i < count && snap_status(s) == 0; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "port.frame%u", i);
+        if (frame_snap(s, name, &p->q[(p->head + i) % NET_PORT_QUEUE]) < 0)
+            return -1;
+        if (snap_loading(s))
+            p->count++;
+    }
+    snap_u64(s, "port.tx_frames", &p->st.tx_frames);
+    snap_u64(s, "port.tx_bytes", &p->st.tx_bytes);
+    snap_u64(s, "port.tx_dropped", &p->st.tx_dropped);
+    snap_u64(s, "port.rx_frames", &p->st.rx_frames);
+    snap_u64(s, "port.rx_bytes", &p->st.rx_bytes);
+    snap_u64(s, "port.rx_dropped", &p->st.rx_dropped);
+    if (snap_status(s) == 0 && port_owns_segment(p)) {
+        struct net_segment *g = seg_find(p->h, p->hub_id);
+        if (!g)
+            return snap_fail(s, "hub %u has no wire", p->hub_id);
+        seg_snap(g, s);
+    }
+    return snap_status(s);
 }

@@ -91,4 +91,12 @@ size_t net_port_waiting(const struct net_port *p);
 
 void net_port_get_stats(const struct net_port *p, struct net_port_stats *s);
 
+/* Snapshots and state hashes (core/snap.h), called by the port's NIC: the
+ * frames waiting at the port and its counters, and, from the first port
+ * attached to each hub number, that wire's frames in flight and their
+ * arrival event. So the whole hub is saved through its ports, in the
+ * order they were attached. */
+struct snap;
+int net_port_snap(struct net_port *p, struct snap *s);
+
 #endif

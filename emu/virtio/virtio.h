@@ -33,6 +33,7 @@
 
 #include <stdint.h>
 
+struct snap;
 struct virtq;
 
 /* Device IDs, virtio 1.2 §5. */
@@ -88,6 +89,11 @@ struct virtio_dev_ops {
     void     (*reset)(void *dev);
     /* Called once when the transport is created. */
     void     (*attach)(void *dev, const struct virtio_bus *bus);
+    /* Snapshots and state hashes (core/snap.h): the device's own state,
+     * inside its transport's section, after the queues. A device without
+     * them cannot be saved. */
+    int      (*save)(void *dev, struct snap *s);
+    int      (*load)(void *dev, struct snap *s);
 };
 
 #endif

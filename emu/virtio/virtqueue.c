@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 #include "virtio/virtio.h"
 
 #define VIRTQ_CHAIN_CAP0 16u
@@ -356,4 +357,56 @@ void virtq_notify(struct virtq *vq)
 {
     if (virtq_should_notify(vq) && vq->sink.used)
         vq->sink.used(vq->sink.transport, vq);
+}
+
+/* ---- snapshots ---- */
+
+int virtq_snap(struct virtq *vq, struct snap *s, const char *name)
+{
+    uint16_t num_max = vq->num_max;
+    snap_u16(s, snap_key(s, "%s.num_max", name), &num_max);
+    if (snap_loading(s) && snap_status(s) == 0 && num_max != vq->num_max)
+        return snap_fail(s, "%s holds %u entries at most in the file, %u here", name, num_max, vq->num_max);
+    snap_u16(s, snap_key(s, "%s.num", name), &vq->num);
+    snap_u64(s, snap_key(s, "%s.desc", name), &vq->desc);
+    snap_u64(s, snap_key(s, "%s.avail", name), &vq->avail);
+    snap_u64(s, snap_key(s, "%s.used", name), &vq->used);
+    snap_bool(s, snap_key(s, "%s.ready", name), &vq->ready);
+    snap_bool(s, snap_key(s, "%s.broken", name), &vq->broken);
+    snap_bool(s, snap_key(s, "%s.event_idx", name), &vq->event_idx);
+    snap_bool(s, snap_key(s, "%s.indirect", name), &vq->indirect);
+    snap_u16(s, snap_key(s, "%s.last_avail", name), &vq->last_avail);
+    snap_u16(s, snap_key(s, "%s.used_idx", name), &vq->used_idx);
+    snap_u16(s, snap_key(s, "%s.signalled_used", name), &vq->signalled_used);
+    /* The ring indices wrap onto num: a live queue needs a good one. */
+    if (snap_loading(s) && vq->ready && !vq->broken && (!virtq_is_pow2(vq->num) || vq->num > vq->num_max))
+        return snap_fail(s, "%s is live with %u entries", name, vq->num);
+    return snap_status(s);
+}
+
+int virtq_chain_snap(struct virtq_chain *c, struct snap *s, const char *name)
+{
+    uint32_t nseg = c->nseg;
+    snap_u16(s, snap_key(s, "%s.head", name), &c->head);
+    snap_u32(s, snap_key(s, "%s.nseg", name), &nseg);
+    snap_u32(s, snap_key(s, "%s.nread", name), &c->nread);
+    snap_u64(s, snap_key(s, "%s.read_len", name), &c->read_len);
+    snap_u64(s, snap_key(s, "%s.write_len", name), &c->write_len);
+    if (snap_loading(s) && snap_status(s) == 0) {
+        if (nseg > VIRTQ_SIZE_MAX || c->nread > nseg)
+            return snap_fail(s, "%s has %u segments, %u readable", name, nseg, c->nread);
+        if (nseg > c->cap) {
+            struct virtq_seg *seg = realloc(c->seg, nseg * sizeof(*seg));
+            if (!seg)
+                return snap_fail(s, "out of memory");
+            c->seg = seg;
+            c->cap = nseg;
+        }
+        c->nseg = nseg;
+    }
+    for (uint32_t i = 0; i < c->nseg && snap_status(s) == 0; i++) {
+        snap_u64(s, snap_key(s, "%s.seg%u.addr", name, i), &c->seg[i].addr);
+        snap_u32(s, snap_key(s, "%s.seg%u.len", name, i), &c->seg[i].len);
+    }
+    return snap_status(s);
 }

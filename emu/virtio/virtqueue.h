@@ -126,4 +126,11 @@ void virtq_notify(struct virtq *vq);
 /* Whether the driver wants a notification now (exposed for tests). */
 bool virtq_should_notify(struct virtq *vq);
 
+/* Snapshots and state hashes (core/snap.h): the queue's registers and
+ * device-side indices; a chain a device holds between notifications (its
+ * segments, re-allocated on load). Field names start with name. */
+struct snap;
+int virtq_snap(struct virtq *vq, struct snap *s, const char *name);
+int virtq_chain_snap(struct virtq_chain *c, struct snap *s, const char *name);
+
 #endif

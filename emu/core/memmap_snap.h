@@ -1,0 +1,30 @@
+/*
+ * Guest memory in snapshots and state hashes.
+ *
+ * Every RAM and ROM region is cut into at most MEMMAP_SNAP_SLICES slices,
+ * each one section named after the region and the slice's guest address
+ * ("ram@0x80000000"), so a state-hash report can say where memory
+ * differs. A slice holds its pages that are not all zero, each as its
+ * offset and its 4 KiB; a page that reads as zero is left out, whether
+ * the guest never touched it or wrote zeroes to it, so what is saved or
+ * hashed depends on the guest alone, never on which host pages happen to
+ * be resident. Pages the host has never backed are skipped without being
+ * read (Linux /proc/self/pagemap), so an untouched -m 64G costs nothing.
+ *
+ *   if (memmap_snap(&m->map, s) < 0) ... snap_error(s) ...     s between sections
+ *
+ * Loading zeroes each slice first, then writes the saved pages; the
+ * caller drops translated code afterwards (exec_flush_code).
+ */
+#ifndef EMU_CORE_MEMMAP_SNAP_H
+#define EMU_CORE_MEMMAP_SNAP_H
+
+#include "core/memmap.h"
+
+#define MEMMAP_SNAP_SLICES 16
+
+struct snap;
+
+int memmap_snap(struct memmap *map, struct snap *s);
+
+#endif
