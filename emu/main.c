@@ -2,18 +2,22 @@
  * emu: command line -> machine config -> board -> run -> exit status.
  *
  * Exit status: the guest's own code when it powers off, 0 when the run
- * ends at --max-insns or by the user, 1 on an emulation error, 2 on bad
- * input (command line, missing or malformed images), 3 when the guest
- * kernel reports a panic (pvpanic). Every error is one
+ * ends at --max-insns or by the user, 1 on an emulation error (or a
+ * replay that departs from its recording), 2 on bad input (command line,
+ * missing or malformed images, a damaged or foreign log or snapshot),
+ * 3 when the guest kernel reports a panic (pvpanic). Every error is one
  * line on stderr, "emu: <message>".
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "board/board.h"
 #include "core/chardev.h"
 #include "core/machine.h"
 #include "core/options.h"
+#include "core/record.h"
+#include "core/snapshot.h"
 #include "core/stats.h"
 #include "virtio/registry.h"
 
@@ -42,20 +46,85 @@ static int main_exit_status(const struct machine *m)
     }
 }
 
+/* --record/--replay/--state-hash: the log is read before the machine is
+ * built. NULL in *rec when none was asked for. */
+static int main_open_record(const struct options *o, struct chardev *ch, struct record **rec, struct emu_err *err)
+{
+    *rec = NULL;
+    if (!o->record_path && !o->replay_path && !o->state_hash_path)
+        return 0;
+    struct record_config rc = {
+        .mode = o->record_path ? RECORD_WRITE : o->replay_path ? RECORD_REPLAY : RECORD_OFF,
+        .path = o->record_path ? o->record_path : o->replay_path,
+        .hash_interval = o->hash_interval,
+        .hash_path = o->state_hash_path,
+        .restore_path = o->restore_path,
+        .version = EMU_VERSION,
+    };
+    *rec = record_open(&rc, ch, err);
+    return *rec ? 0 : -1;
+}
+
+/* --restore, then the log and --snapshot-at, on the freshly built machine. */
+static int main_prepare(struct machine *m, const struct options *o, struct record *rec, struct snapshot_at *sa,
+                        struct emu_err *err)
+{
+    if (o->restore_path && snapshot_restore(m, o->restore_path, err) < 0)
+        return -1;
+    if (rec && record_start(rec, m, err) < 0)
+        return -1;
+    if (o->snapshot_path) {
+        *sa = (struct snapshot_at){ .at = o->snapshot_at, .path = o->snapshot_path };
+        if (snapshot_at_schedule(m, sa) < 0)
+            return emu_errf(err, "--snapshot-at: too many observers of the run");
+    }
+    return 0;
+}
+
+/* What --snapshot-at did, once the run is over. */
+static int main_snapshot_status(const struct machine *m, const struct snapshot_at *sa, int status)
+{
+    if (!sa->path)
+        return status;
+    if (sa->status < 0) {
+        main_fail(&sa->err, 0);
+        return EXIT_STATUS_ERROR;
+    }
+    if (sa->taken)
+        fprintf(stderr, "emu: snapshot of cycle %llu saved to %s\n", (unsigned long long)sa->taken_at, sa->path);
+    else
+        fprintf(stderr, "emu: the run ended at cycle %llu, before --snapshot-at %llu: no snapshot saved\n",
+                (unsigned long long)m->vclock, (unsigned long long)sa->at);
+    return status;
+}
+
 /* Builds the machine on the console ch, runs it, writes the statistics. */
 static int main_run_machine(const struct options *o, struct chardev *ch)
 {
     struct machine m;
     struct emu_err err;
-    if (machine_init(&m, &o->cfg, &err) < 0)
+    struct record *rec;
+    struct snapshot_at sa = { 0 };
+    if (main_open_record(o, ch, &rec, &err) < 0)
+        return main_fail(&err, EXIT_STATUS_BAD_INPUT);
+    if (machine_init(&m, &o->cfg, &err) < 0) {
+        record_free(rec);
         return main_fail(&err, EXIT_STATUS_ERROR);    /* host resources, the process ends */
+    }
     m.console = ch;
-    if (board_create(&m, &err) < 0) {
+    if (board_create(&m, &err) < 0 || main_prepare(&m, o, rec, &sa, &err) < 0) {
+        record_free(rec);
         machine_destroy(&m);
         return main_fail(&err, EXIT_STATUS_BAD_INPUT);
     }
     machine_run(&m);
     int status = main_exit_status(&m);
+    if (rec && record_finish(rec, &err) < 0) {
+        main_fail(&err, 0);
+        status = EXIT_STATUS_ERROR;
+    }
+    record_free(rec);
+    status = main_snapshot_status(&m, &sa, status);
     if (o->stats_path && stats_write(&m, o->stats_path, &err) < 0) {
         main_fail(&err, 0);
         if (status == 0)
@@ -87,7 +156,9 @@ int main(int argc, char **argv)
         virtio_device_print_list(stdout);
         return 0;
     }
-    struct chardev *ch = chardev_open(o.serial_spec, &err);
+    /* A replay takes its input from the log: the terminal is not read. */
+    struct chardev *ch = o.replay_path && o.serial == OPTIONS_SERIAL_STDIO ? chardev_open_fds(-1, STDOUT_FILENO, &err)
+                                                                             : chardev_open(o.serial_spec, &err);
     if (!ch)
         return main_fail(&err, EXIT_STATUS_BAD_INPUT);
     int status = main_run_machine(&o, ch);

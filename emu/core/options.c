@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/record.h"
+
 struct option_def {
     const char *name;           /* as shown in help, with its dashes */
     const char *alias;          /* a second spelling, or NULL */
@@ -270,6 +272,47 @@ static int opt_stats(struct options *o, const char *opt, const char *arg, struct
     return set_path(&o->stats_path, opt, arg, err);
 }
 
+static int opt_record(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    return set_path(&o->record_path, opt, arg, err);
+}
+
+static int opt_replay(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    return set_path(&o->replay_path, opt, arg, err);
+}
+
+static int opt_restore(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    return set_path(&o->restore_path, opt, arg, err);
+}
+
+static int opt_state_hash(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    return set_path(&o->state_hash_path, opt, arg, err);
+}
+
+static int opt_snapshot_at(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    const char *colon = strchr(arg, ':');
+    char cycles[32];
+    if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(cycles) || !colon[1])
+        return emu_errf(err, "%s '%s': expected CYCLES:FILE, e.g. 100000000:boot.snap", opt, arg);
+    memcpy(cycles, arg, (size_t)(colon - arg));
+    cycles[colon - arg] = '\0';
+    if (parse_u64(cycles, &o->snapshot_at) < 0)
+        return emu_errf(err, "%s '%s': '%s' is not a number of cycles", opt, arg, cycles);
+    o->snapshot_path = colon + 1;
+    return 0;
+}
+
+static int opt_hash_interval(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    if (parse_u64(arg, &o->hash_interval) < 0)
+        return emu_errf(err, "%s '%s': expected a number of cycles (0: at the start and end only)", opt, arg);
+    return 0;
+}
+
 static int opt_help(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     o->help = true;
@@ -301,6 +344,12 @@ static const struct option_def option_table[] = {
     { "--max-insns", NULL, "N", "stop after N instructions in total (0: no limit)", opt_max_insns },
     { "--quantum", NULL, "N", "cycles a vCPU runs before the next one (default 10000)", opt_quantum },
     { "--stats", NULL, "FILE", "write statistics as JSON to FILE when the run ends", opt_stats },
+    { "--record", NULL, "FILE", "log every input from outside, with state hashes, to FILE", opt_record },
+    { "--replay", NULL, "FILE", "run again from a --record log, checking its state hashes", opt_replay },
+    { "--hash-interval", NULL, "N", "cycles between state hashes (default 100000000; 0: start and end)", opt_hash_interval },
+    { "--state-hash", NULL, "FILE", "write the state hashes as text to FILE ('-': stdout)", opt_state_hash },
+    { "--snapshot-at", NULL, "CYCLES:FILE", "save the whole machine to FILE once CYCLES have run", opt_snapshot_at },
+    { "--restore", NULL, "FILE", "continue from a snapshot (same command line as when it was saved)", opt_restore },
     { "-h", "--help", NULL, "print this help and exit", opt_help },
     { "--version", NULL, NULL, "print the version and exit", opt_version },
 };
@@ -346,6 +395,7 @@ static void options_defaults(struct options *o)
     o->cfg.rtc_base = OPTIONS_DEFAULT_RTC;
     o->serial = OPTIONS_SERIAL_STDIO;
     o->serial_spec = "stdio";
+    o->hash_interval = RECORD_DEFAULT_INTERVAL;
 }
 
 /* Handles argv[*i] (and its argument); advances *i past what it used. */
@@ -381,6 +431,8 @@ int options_parse(struct options *o, int argc, char **argv, struct emu_err *err)
         if (options_parse_one(o, argc, argv, &i, err) < 0)
             return -1;
     }
+    if (o->record_path && o->replay_path)
+        return emu_errf(err, "--record and --replay cannot be used together");
     /* With neither firmware nor kernel given, boot OpenSBI + U-Boot. */
     if (!o->cfg.bios && !o->cfg.kernel)
         o->cfg.kernel = OPTIONS_DEFAULT_KERNEL;

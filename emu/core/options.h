@@ -41,6 +41,14 @@ struct options {
     const char *serial_path;    /* OPTIONS_SERIAL_FILE */
     const char *serial_spec;    /* the same as chardev_open spells it: "stdio", "null", "file:PATH" */
     const char *stats_path;     /* NULL: no statistics file */
+    /* Record, replay and snapshots (core/record.h, core/snapshot.h). */
+    const char *record_path;    /* --record FILE */
+    const char *replay_path;    /* --replay FILE */
+    const char *restore_path;   /* --restore FILE */
+    const char *snapshot_path;  /* --snapshot-at CYCLES:FILE */
+    uint64_t snapshot_at;
+    uint64_t hash_interval;     /* --hash-interval N, cycles between state hashes */
+    const char *state_hash_path;    /* --state-hash FILE */
     bool nographic;
     bool help;
     bool version;
