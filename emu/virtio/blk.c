@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/snap.h"
 #include "virtio/virtqueue.h"
 
 /* Feature bits, §5.2.3. */
@@ -438,6 +439,28 @@ static void blk_reset(void *dev)
     ((struct virtio_blk *)dev)->acked = 0;
 }
 
+/* Snapshot and state hash: what the driver negotiated and the counters.
+ * Requests complete before the notify returns, so none is in flight;
+ * the image file is the disk's contents and is not in the snapshot. */
+static int blk_snap(void *dev, struct snap *s)
+{
+    struct virtio_blk *b = dev;
+    uint64_t capacity = b->capacity;
+    snap_u64(s, "capacity", &capacity);
+    if (snap_loading(s) && snap_status(s) == 0 && capacity != b->capacity)
+        return snap_fail(s, "a disk of %llu sectors in the file, %llu here", (unsigned long long)capacity,
+                         (unsigned long long)b->capacity);
+    snap_u64(s, "acked", &b->acked);
+    snap_u64(s, "stats.requests", &b->stats.requests);
+    snap_u64(s, "stats.read_bytes", &b->stats.read_bytes);
+    snap_u64(s, "stats.written_bytes", &b->stats.written_bytes);
+    snap_u64(s, "stats.flushes", &b->stats.flushes);
+    snap_u64(s, "stats.discards", &b->stats.discards);
+    snap_u64(s, "stats.write_zeroes", &b->stats.write_zeroes);
+    snap_u64(s, "stats.errors", &b->stats.errors);
+    return snap_status(s);
+}
+
 static const struct virtio_dev_ops blk_ops = {
     .device_id = VIRTIO_ID_BLOCK,
     .num_queues = 1,
@@ -448,6 +471,8 @@ static const struct virtio_dev_ops blk_ops = {
     .config_read = blk_config_read,
     .queue_notify = blk_notify,
     .reset = blk_reset,
+    .save = blk_snap,
+    .load = blk_snap,
 };
 
 static void blk_free(struct virtio_blk *b)

@@ -27,6 +27,7 @@
 
 #include "core/chardev.h"
 #include "core/machine.h"
+#include "core/snap.h"
 #include "virtio/virtqueue.h"
 
 #define VIRTIO_CONSOLE_F_EMERG_WRITE 2
@@ -202,6 +203,25 @@ static void con_attach(void *dev, const struct virtio_bus *bus)
     ((struct virtio_console *)dev)->bus = bus;
 }
 
+/* Snapshot and state hash: the receive buffer held, the poll event, the
+ * end of input and the counters. */
+static int con_snap(void *dev, struct snap *s)
+{
+    struct virtio_console *c = dev;
+    bool input = c->input;
+    snap_bool(s, "input", &input);
+    if (snap_loading(s) && snap_status(s) == 0 && input != c->input)
+        return snap_fail(s, "input=%s in the file, input=%s here", input ? "on" : "off", c->input ? "on" : "off");
+    snap_bool(s, "rx_held", &c->rx_held);
+    if (c->rx_held)
+        virtq_chain_snap(&c->rx, s, "rx");
+    snap_bool(s, "rx_eof", &c->rx_eof);
+    evq_snap(&c->m->evq, s, "rx_poll", &c->rx_event, con_rx_poll, c);
+    snap_u64(s, "stats.bytes_out", &c->stats.bytes_out);
+    snap_u64(s, "stats.bytes_in", &c->stats.bytes_in);
+    return snap_status(s);
+}
+
 static const struct virtio_dev_ops con_ops = {
     .device_id = VIRTIO_ID_CONSOLE,
     .num_queues = 2,
@@ -213,6 +233,8 @@ static const struct virtio_dev_ops con_ops = {
     .queue_notify = con_notify,
     .reset = con_reset,
     .attach = con_attach,
+    .save = con_snap,
+    .load = con_snap,
 };
 
 static void *con_create(const struct virtio_env *env, const struct devopts *o, const struct virtio_dev_ops **ops,

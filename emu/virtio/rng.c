@@ -9,9 +9,11 @@
 #include "virtio/rng.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/machine.h"
 #include "core/prng.h"
+#include "core/snap.h"
 #include "virtio/virtqueue.h"
 
 #define RNG_QUEUE_SIZE 64
@@ -64,11 +66,27 @@ static int rng_notify(void *dev, struct virtq *vq)
     return rc < 0 ? -1 : 0;
 }
 
+/* Snapshot and state hash: the generator's state and the counters. */
+static int rng_snap(void *dev, struct snap *s)
+{
+    struct virtio_rng *r = dev;
+    uint64_t st[4];
+    memcpy(st, r->prng.s, sizeof(st));
+    snap_u64s(s, "prng", st, 4);
+    if (snap_loading(s) && snap_status(s) == 0)
+        prng_set_state(&r->prng, st);
+    snap_u64(s, "stats.requests", &r->stats.requests);
+    snap_u64(s, "stats.bytes", &r->stats.bytes);
+    return snap_status(s);
+}
+
 static const struct virtio_dev_ops rng_ops = {
     .device_id = VIRTIO_ID_RNG,
     .num_queues = 1,
     .queue_size_max = RNG_QUEUE_SIZE,
     .queue_notify = rng_notify,
+    .save = rng_snap,
+    .load = rng_snap,
 };
 
 static void *rng_create(const struct virtio_env *env, const struct devopts *o, const struct virtio_dev_ops **ops,
