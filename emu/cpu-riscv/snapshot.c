@@ -70,9 +70,10 @@ static const struct rv_snap_field rv_snap_fields[] = {
     /* LR/SC reservation. */
     RV_CPU_FIELD(lr_addr, 8), RV_CPU_FIELD(lr_val, 8), RV_CPU_FIELD(lr_valid, 1),
     RV_CPU_FIELD(time_ratio, 8),
-    /* Counters without a CSR of their own, and soft-TLB bookkeeping. */
+    /* Counters without a CSR of their own. The soft TLB's bookkeeping
+     * (max_leaf_size, the context banks) is not state: the TLB starts
+     * empty after a restore and rv_tlb_ctx_reset starts it afresh. */
     RV_HART_FIELD(mcycle_base, 8), RV_HART_FIELD(minstret_base, 8),
-    RV_HART_FIELD(max_leaf_size, 8), RV_HART_FIELD(max_leaf_size_vs, 8),
     RV_HART_FIELD(hlv_active, 1),
     /* Hypervisor statistics (stats.c). */
     RV_HART_FIELD(hyp.virt_cycles, 8), RV_HART_FIELD(hyp.virt_since, 8),
