@@ -38,7 +38,8 @@ bool tlb_ctx_switch(struct tlb_ctx *g, struct tlb *t, uint64_t k0, uint64_t k1)
         if (!g->valid[b] || (g->valid[victim] && g->last_use[b] < g->last_use[victim]))
             victim = b;
     }
-    if (b == TLB_NBANK) {
+    bool fresh = b == TLB_NBANK;
+    if (fresh) {
         b = victim;
         g->key[b][0] = k0;
         g->key[b][1] = k1;
@@ -47,7 +48,7 @@ bool tlb_ctx_switch(struct tlb_ctx *g, struct tlb *t, uint64_t k0, uint64_t k1)
     }
     g->last_use[b] = g->clock;
     if (b == g->cur)
-        return false;
+        return fresh;
     g->cur = b;
     tlb_ctx_select(g, t, b);
     return true;

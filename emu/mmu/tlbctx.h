@@ -36,7 +36,8 @@ struct tlb_ctx {
 void tlb_ctx_init(struct tlb_ctx *g, struct tlb *t, uint32_t idx_mask, uint64_t k0, uint64_t k1);
 
 /* Selects the bank of context (k0, k1), emptying the least recently used
- * bank for it when none holds it. Returns true when the selection changed. */
+ * bank for it when none holds it. Returns true when the context in force
+ * changed (another bank, or a bank emptied for it). */
 bool tlb_ctx_switch(struct tlb_ctx *g, struct tlb *t, uint64_t k0, uint64_t k1);
 
 /* Empties bank b of every regime of the group (it keeps its context). */
