@@ -9,6 +9,8 @@
 #include "core/json.h"
 #include "core/machine.h"
 #include "exec/exec.h"
+#include "timing/core.h"
+#include "timing/model.h"
 
 static const char *const op_class_names[OPC_COUNT] = {
     [OPC_INT_ALU] = "int_alu", [OPC_INT_MUL] = "int_mul", [OPC_INT_DIV] = "int_div",
@@ -41,6 +43,8 @@ const char *stats_stop_name(unsigned stop)
 struct stats_counts {
     uint64_t insns, cycles, exceptions, interrupts, wfi_cycles, tbs;
     uint64_t cls[OPC_COUNT];
+    bool timed;                     /* a detailed timing model ran */
+    struct timing_counts t;
 };
 
 static void stats_count_cpu(const struct cpu *c, struct stats_counts *s)
@@ -52,6 +56,9 @@ static void stats_count_cpu(const struct cpu *c, struct stats_counts *s)
     s->wfi_cycles = c->stat_wfi_cycles;
     s->tbs = c->stat_tbs_translated;
     memcpy(s->cls, c->stat_class, sizeof(s->cls));
+    memset(&s->t, 0, sizeof(s->t));
+    s->timed = c->tc != NULL;
+    timing_counts_add(&s->t, c->tc);
 }
 
 static void stats_add(struct stats_counts *sum, const struct stats_counts *s)
@@ -64,11 +71,89 @@ static void stats_add(struct stats_counts *sum, const struct stats_counts *s)
     sum->tbs += s->tbs;
     for (unsigned i = 0; i < OPC_COUNT; i++)
         sum->cls[i] += s->cls[i];
+    sum->timed |= s->timed;
+    const struct timing_counts *t = &s->t;
+    struct timing_counts *u = &sum->t;
+    for (unsigned i = 0; i < TIMING_NCACHES; i++) {
+        u->cache_present[i] |= t->cache_present[i];
+        for (unsigned op = 0; op < 2; op++) {
+            u->cache_access[i][op] += t->cache_access[i][op];
+            u->cache_miss[i][op] += t->cache_miss[i][op];
+        }
+    }
+    u->tlbs_on |= t->tlbs_on;
+    for (unsigned i = 0; i < TIMING_NTLBS; i++) {
+        u->tlb_present[i] |= t->tlb_present[i];
+        u->tlb_access[i] += t->tlb_access[i];
+        u->tlb_miss[i] += t->tlb_miss[i];
+    }
+    u->walks += t->walks;
+    u->bpred |= t->bpred;
+    u->branches += t->branches;
+    u->branch_misses += t->branch_misses;
+    u->indirect += t->indirect;
+    u->indirect_misses += t->indirect_misses;
+    u->fetch_stall += t->fetch_stall;
+    u->load_stall += t->load_stall;
+    u->tlb_stall += t->tlb_stall;
+    u->branch_stall += t->branch_stall;
 }
 
 static double stats_ratio(uint64_t num, uint64_t den)
 {
     return den ? (double)num / (double)den : 0.0;
+}
+
+/* What the detailed timing model counted: only the parts the model has. */
+static void stats_write_timing(struct json *j, const struct timing_counts *t)
+{
+    static const char *const cache_names[TIMING_NCACHES] = { "l1i", "l1d", "l2", "l3" };
+    static const char *const tlb_names[TIMING_NTLBS] = { "itlb", "dtlb", "l2tlb" };
+    json_key(j, "caches");
+    json_begin_object(j);
+    for (unsigned i = 0; i < TIMING_NCACHES; i++) {
+        if (!t->cache_present[i])
+            continue;
+        json_key(j, cache_names[i]);
+        json_begin_object(j);
+        json_kv_u64(j, "reads", t->cache_access[i][0]);
+        json_kv_u64(j, "read_misses", t->cache_miss[i][0]);
+        json_kv_u64(j, "writes", t->cache_access[i][1]);
+        json_kv_u64(j, "write_misses", t->cache_miss[i][1]);
+        json_end_object(j);
+    }
+    json_end_object(j);
+    if (t->tlbs_on) {
+        json_key(j, "tlbs");
+        json_begin_object(j);
+        for (unsigned i = 0; i < TIMING_NTLBS; i++) {
+            if (!t->tlb_present[i])
+                continue;
+            json_key(j, tlb_names[i]);
+            json_begin_object(j);
+            json_kv_u64(j, "accesses", t->tlb_access[i]);
+            json_kv_u64(j, "misses", t->tlb_miss[i]);
+            json_end_object(j);
+        }
+        json_kv_u64(j, "walks", t->walks);
+        json_end_object(j);
+    }
+    if (t->bpred) {
+        json_key(j, "branches");
+        json_begin_object(j);
+        json_kv_u64(j, "conditional", t->branches);
+        json_kv_u64(j, "conditional_mispredicts", t->branch_misses);
+        json_kv_u64(j, "indirect", t->indirect);
+        json_kv_u64(j, "indirect_mispredicts", t->indirect_misses);
+        json_end_object(j);
+    }
+    json_key(j, "stall_cycles");
+    json_begin_object(j);
+    json_kv_u64(j, "fetch", t->fetch_stall);
+    json_kv_u64(j, "load", t->load_stall);
+    json_kv_u64(j, "tlb", t->tlb_stall);
+    json_kv_u64(j, "branch", t->branch_stall);
+    json_end_object(j);
 }
 
 /* The members shared by a vCPU object and the totals object. */
@@ -82,6 +167,8 @@ static void stats_write_counts(struct json *j, const struct stats_counts *s)
     for (unsigned i = 0; i < OPC_COUNT; i++)
         json_kv_u64(j, op_class_names[i], s->cls[i]);
     json_end_object(j);
+    if (s->timed)
+        stats_write_timing(j, &s->t);
     json_kv_u64(j, "exceptions", s->exceptions);
     json_kv_u64(j, "interrupts", s->interrupts);
     json_kv_u64(j, "wfi_cycles", s->wfi_cycles);
@@ -104,6 +191,7 @@ static void stats_write_machine(struct json *j, const struct machine *m)
     json_begin_object(j);
     json_kv_str(j, "board", m->cfg.board);
     json_kv_str(j, "cpu_model", m->cfg.cpu_model);
+    json_kv_str(j, "timing_model", m->timing ? m->timing->name : "fast");
     json_kv_u64(j, "vcpus", m->ncpus);
     json_kv_u64(j, "ram_bytes", m->cfg.ram_size);
     json_kv_u64(j, "core_hz", m->cfg.core_hz);

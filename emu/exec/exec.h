@@ -25,6 +25,9 @@ struct machine;
 struct snap;
 struct cpu;
 struct tb;
+struct timing_cpu;
+struct timing_model;
+struct emu_err;
 
 struct cpu_ops {
     void     (*reset)(struct cpu *);
@@ -43,6 +46,19 @@ struct tlb_fill {
     uint64_t phys;          /* guest physical address of the access */
     uint64_t page_size;     /* size of the mapping (>= 4 KiB, a power of two) */
     bool allow[3];          /* may the entry also serve read / write / exec at this mmu_idx? */
+};
+
+/*
+ * A page walk as the timing model sees it (exec_isa.walk_trace): the
+ * physical addresses of the PTEs the walk reads, in order, and the size of
+ * the page it maps. With two-stage translation the list holds the reads of
+ * both stages.
+ */
+#define EXEC_WALK_MAX_PTES 32
+struct exec_walk_trace {
+    uint64_t page_size;     /* size of the leaf mapping */
+    unsigned npte;          /* 0: this regime does not translate (e.g. bare) */
+    uint64_t pte_pa[EXEC_WALK_MAX_PTES];
 };
 
 /* TB flag bit the engine reserves: a TB of exactly one instruction (to stop
@@ -69,6 +85,13 @@ struct exec_isa {
     /* At a TB boundary: takes a pending enabled interrupt (adjusting the
      * pc) and leaves cpu->halted false when one is pending. */
     void (*check_irq)(struct cpu *);
+    /* Optional, for the timing model's TLBs (without it they stay off):
+     * describes the walk an access at va would make now, reading the PTEs
+     * with no side effect (no A/D update, no fault raised). Returns 0 with
+     * *out filled (npte 0 when mmu_idx does not translate), or -1 when the
+     * walk would fault (npte: the PTEs read until then). */
+    int (*walk_trace)(struct cpu *, uint64_t va, enum tlb_access acc, unsigned mmu_idx,
+                      struct exec_walk_trace *out);
 };
 
 struct cpu_fault {
@@ -92,6 +115,7 @@ struct cpu {
     bool irq_check;                 /* interrupt state changed: call isa->check_irq */
     bool halted;                    /* waiting for an interrupt (WFI) */
     struct cpu_fault fault;
+    struct timing_cpu *tc;          /* detailed timing model state; NULL with a static model */
     struct tlb tlb;
     struct tb *jmp_cache[1u << EXEC_JMP_CACHE_BITS];   /* by virtual pc; flushed with the TLB */
     /* Statistics. */
@@ -107,6 +131,20 @@ void cpu_base_init(struct cpu *cpu, struct machine *m, unsigned index);
 
 /* The shared run loop; ISAs use it as their cpu_ops.run. */
 uint64_t exec_run(struct cpu *cpu, uint64_t until);
+
+/*
+ * Selects the timing model (timing/model.h) of machine m: tm is copied,
+ * m->timing points to the copy, m->cfg.core_hz takes the model's clock,
+ * and translated code is dropped (static costs depend on the model). Call
+ * before the board creates its devices, which read the clock. With a
+ * detailed model each vCPU gets its caches, TLBs and predictor when it
+ * first runs. exec_select_timing loads the model by name or from a file
+ * first (timing_model_load) and returns 0, or -1 with a message in err.
+ *
+ *   if (exec_select_timing(m, "u74", &err) < 0) ...;
+ */
+void exec_set_timing(struct machine *m, const struct timing_model *tm);
+int exec_select_timing(struct machine *m, const char *spec, struct emu_err *err);
 
 /* Both the soft TLB and the jump cache; call on every translation change. */
 void exec_flush_tlb(struct cpu *cpu);

@@ -6,11 +6,16 @@
  * slow paths of mmu/access.c. A fault abandons the TB: the instruction
  * count is rewound to the faulting instruction and the ISA delivers the
  * exception at its pc.
+ *
+ * The timed forms of ops (IR_LD_T ..., present only under a detailed
+ * timing model) do the same and then tell the model (timing/core.h), so
+ * the fast model's ops carry no timing code at all.
  */
 #include <string.h>
 
 #include "exec/tb.h"
 #include "mmu/tlb.h"
+#include "timing/core.h"
 
 static bool cond_holds(unsigned cond, uint64_t a, uint64_t b)
 {
@@ -99,6 +104,12 @@ static void store_host(void *h, unsigned memop, uint64_t v)
     }
 }
 
+/* The guest pc of the instruction op belongs to. */
+static uint64_t op_pc(const struct tb *tb, const struct ir_op *op)
+{
+    return tb->pc + tb->insn_off[op->insn];
+}
+
 #define NEXT() do { op++; goto *labels[op->opc]; } while (0)
 
 struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
@@ -117,6 +128,7 @@ struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
         [IR_SETCOND] = &&l_setcond, [IR_SETCONDI] = &&l_setcondi, [IR_MOVCOND] = &&l_movcond,
         [IR_LD] = &&l_ld, [IR_ST] = &&l_st, [IR_CALL] = &&l_call,
         [IR_BRCOND] = &&l_brcond, [IR_GOTO_TB] = &&l_goto_tb, [IR_GOTO_PTR] = &&l_goto_ptr, [IR_EXIT] = &&l_exit,
+        [IR_LD_T] = &&l_ld_t, [IR_ST_T] = &&l_st_t, [IR_BRCOND_T] = &&l_brcond_t, [IR_GOTO_PTR_T] = &&l_goto_ptr_t,
     };
     uint64_t *r = cpu->r;
     const struct ir_op *op = tb->ops;
@@ -212,6 +224,49 @@ l_goto_ptr:
     r[pc_slot] = r[op->a];
     return NULL;
 l_exit:
+    return NULL;
+
+l_ld_t: {
+    uint64_t va = r[op->a] + (uint64_t)op->imm;
+    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(op->memop), TLB_READ);
+    if (__builtin_expect(h != NULL, 1)) {
+        r[op->d] = load_host(h, op->memop);
+        timing_on_load(cpu, cpu->tc, va, op->mmu_idx);
+    } else {
+        uint64_t v;
+        if (exec_load(cpu, va, op->memop, op->mmu_idx, &v) < 0)
+            goto fault;
+        r[op->d] = v;
+        timing_on_slow_access(cpu, cpu->tc, va, op->mmu_idx, false);
+    }
+    NEXT();
+}
+l_st_t: {
+    uint64_t va = r[op->a] + (uint64_t)op->imm;
+    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(op->memop), TLB_WRITE);
+    if (__builtin_expect(h != NULL, 1)) {
+        store_host(h, op->memop, r[op->b]);
+        timing_on_store(cpu, cpu->tc, va, op->mmu_idx);
+    } else {
+        if (exec_store(cpu, va, op->memop, op->mmu_idx, r[op->b]) < 0)
+            goto fault;
+        timing_on_slow_access(cpu, cpu->tc, va, op->mmu_idx, true);
+    }
+    NEXT();
+}
+l_brcond_t: {
+    bool taken = cond_holds(op->cond, r[op->a], r[op->b]);
+    timing_on_branch(cpu, cpu->tc, op_pc(tb, op), taken);
+    if (taken) {
+        r[pc_slot] = (uint64_t)op->imm;
+        slot = 0;
+        goto chain;
+    }
+    NEXT();
+}
+l_goto_ptr_t:
+    timing_on_indirect(cpu, cpu->tc, op_pc(tb, op), r[op->a]);
+    r[pc_slot] = r[op->a];
     return NULL;
 
 chain: {

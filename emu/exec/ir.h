@@ -65,6 +65,11 @@ enum ir_opc {
     IR_GOTO_PTR,
     /* leave; the pc slot already holds the next pc (set by a helper) */
     IR_EXIT,
+    /* Back-end forms of LD, ST, BRCOND (of a branch insn) and GOTO_PTR (of
+     * a jump insn) that also call the detailed timing model. The TB cache
+     * substitutes them when such a model is active; front ends never emit
+     * them. */
+    IR_LD_T, IR_ST_T, IR_BRCOND_T, IR_GOTO_PTR_T,
     IR_NOPC
 };
 

@@ -11,6 +11,7 @@
 
 #include "core/machine.h"
 #include "exec/tb.h"
+#include "timing/core.h"
 
 void cpu_base_init(struct cpu *cpu, struct machine *m, unsigned index)
 {
@@ -20,32 +21,41 @@ void cpu_base_init(struct cpu *cpu, struct machine *m, unsigned index)
     cpu->cycles = cpu->insns = cpu->until = 0;
     cpu->exit_request = cpu->irq_check = cpu->halted = false;
     memset(&cpu->fault, 0, sizeof(cpu->fault));
+    cpu->tc = NULL;
     tlb_flush_all(&cpu->tlb);
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
+/* The guest's translations changed: the modelled TLBs forget them too. */
 void exec_flush_tlb(struct cpu *cpu)
 {
     tlb_flush_all(&cpu->tlb);
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+    if (cpu->tc)
+        timing_tlb_flush(cpu->tc);
 }
 
 void exec_flush_tlb_mmu(struct cpu *cpu, unsigned mmu_idx)
 {
     tlb_flush_mmu(&cpu->tlb, mmu_idx);
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+    if (cpu->tc)
+        timing_tlb_flush(cpu->tc);
 }
 
 void exec_flush_tlb_page(struct cpu *cpu, uint64_t va)
 {
     tlb_flush_page(&cpu->tlb, va);
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
+    if (cpu->tc)
+        timing_tlb_flush_va(cpu->tc, va);
 }
 
 /* Runs chained TBs from tb until the budget ends or the loop must look. */
 static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t max_insns)
 {
     struct machine *m = cpu->m;
+    struct timing_cpu *tc = cpu->tc;
     const unsigned pc_slot = cpu->isa->pc_slot;
     for (;;) {
         struct tb **link;
@@ -60,6 +70,8 @@ static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t m
             }
         }
         cpu->cycles += tb->cycles;
+        if (tc)
+            timing_on_fetch(cpu, tc, tb->pc, tb->fetch_pa, tb->phys_page[1], tb->fetch_len, tb->fetch_mmu_idx);
         cpu->insns += tb->ninsns;
         for (unsigned i = 0; i < tb->ninsns; i++)
             cpu->stat_class[tb->insn_class[i]]++;
@@ -86,12 +98,32 @@ static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t m
     }
 }
 
+/* A detailed timing model gives the vCPU its caches, TLBs and predictor
+ * on its first run. False when there is no memory for them. */
+static bool exec_timing_ready(struct cpu *cpu)
+{
+    struct exec_cache *c = cpu->m->exec;
+    if (!c->timed || cpu->tc)
+        return true;
+    if (!c->tcpu[cpu->index])
+        c->tcpu[cpu->index] = timing_cpu_create(&c->model, cpu->isa->walk_trace != NULL);
+    cpu->tc = c->tcpu[cpu->index];
+    return cpu->tc != NULL;
+}
+
 uint64_t exec_run(struct cpu *cpu, uint64_t until)
 {
     struct machine *m = cpu->m;
     const unsigned pc_slot = cpu->isa->pc_slot;
     uint64_t max_insns = m->cfg.max_insns ? m->cfg.max_insns : UINT64_MAX;
     uint64_t start = cpu->cycles;
+
+    if (!exec_timing_ready(cpu)) {
+        emu_warn_once(&m->exec->timing_nomem, "out of memory for the caches of timing model %s",
+                      m->exec->model.name);
+        machine_request_stop(m, MACHINE_STOP_ERROR, 0);
+        return 0;
+    }
 
     cpu->until = until;
     while (cpu->cycles < until && m->stop == MACHINE_RUNNING) {

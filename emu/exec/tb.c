@@ -17,6 +17,7 @@
 
 #include "core/machine.h"
 #include "core/memmap.h"
+#include "timing/core.h"
 #include "timing/model.h"
 
 struct exec_cache *exec_cache_create(size_t arena_size)
@@ -38,6 +39,8 @@ void exec_cache_destroy(struct exec_cache *c)
 {
     if (!c)
         return;
+    for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++)
+        timing_cpu_free(c->tcpu[i]);
     munmap(c->arena, c->arena_size);
     free(c);
 }
@@ -113,8 +116,12 @@ void exec_flush_code(struct machine *m)
         if (r->code_pages)
             memset(r->code_pages, 0, r->size >> MEM_PAGE_BITS);
     }
-    for (unsigned i = 0; i < m->ncpus; i++)
-        exec_flush_tlb(m->cpus[i]);
+    /* Only emu's own soft TLBs: the guest's translations did not change,
+     * so the modelled TLBs keep theirs. */
+    for (unsigned i = 0; i < m->ncpus; i++) {
+        tlb_flush_all(&m->cpus[i]->tlb);
+        memset(m->cpus[i]->jmp_cache, 0, sizeof(m->cpus[i]->jmp_cache));
+    }
 }
 
 static void tb_unhash(struct exec_cache *c, struct tb *tb)
@@ -207,12 +214,23 @@ static int page_add_tb(struct exec_cache *c, uint64_t page, struct tb *tb, unsig
     return 0;
 }
 
-static uint32_t tb_static_cycles(const struct machine *m, const struct ir_builder *b)
+/* With a detailed timing model, the ops the model must see become their
+ * timed back-end forms (ir.h): loads, stores, and the control transfer of
+ * branch and jump instructions. */
+static void tb_use_timed_ops(struct tb *tb)
 {
-    uint32_t cycles = 0;
-    for (unsigned i = 0; i < b->ninsns; i++)
-        cycles += timing_class_cycles(m->timing, (enum op_class)b->insn_class[i]);
-    return cycles;
+    for (unsigned i = 0; i < tb->nops; i++) {
+        struct ir_op *op = &tb->ops[i];
+        enum op_class cls = (enum op_class)tb->insn_class[op->insn];
+        if (op->opc == IR_LD)
+            op->opc = IR_LD_T;
+        else if (op->opc == IR_ST)
+            op->opc = IR_ST_T;
+        else if (op->opc == IR_BRCOND && cls == OPC_BRANCH)
+            op->opc = IR_BRCOND_T;
+        else if (op->opc == IR_GOTO_PTR && cls == OPC_JUMP)
+            op->opc = IR_GOTO_PTR_T;
+    }
 }
 
 /* Copies the finished IR into the arena; NULL when the arena is full. */
@@ -231,6 +249,8 @@ static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b)
     tb->insn_class = cls;
     tb->nops = (uint16_t)b->nops;
     tb->ninsns = (uint16_t)b->ninsns;
+    if (c->timed)
+        tb_use_timed_ops(tb);
     return tb;
 }
 
@@ -270,7 +290,10 @@ static struct tb *tb_translate(struct cpu *cpu, uint64_t pc, uint64_t phys, uint
     tb->phys_page[0] = page0;
     tb->phys_page[1] = page1;
     tb->flags = flags;
-    tb->cycles = tb_static_cycles(m, b);
+    tb->cycles = timing_tb_cycles(m->timing, b->insn_class, b->ninsns);
+    tb->fetch_pa = phys;
+    tb->fetch_len = (uint16_t)(end - off);
+    tb->fetch_mmu_idx = (uint8_t)cpu->isa->fetch_mmu_idx(cpu, flags & ~EXEC_TBF_ONE_INSN);
     unsigned hi0 = end > MEM_PAGE_SIZE ? (unsigned)MEM_PAGE_SIZE - 1 : end - 1;
     if (page_add_tb(c, page0, tb, 0, off, hi0) < 0 ||
         (page1 != UINT64_MAX && page_add_tb(c, page1, tb, 1, 0, end - (unsigned)MEM_PAGE_SIZE - 1) < 0)) {

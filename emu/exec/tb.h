@@ -14,8 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/machine.h"
 #include "exec/exec.h"
 #include "exec/ir.h"
+#include "timing/model.h"
 
 struct tb {
     uint64_t pc;                /* guest virtual address of the first insn */
@@ -24,6 +26,9 @@ struct tb {
     uint32_t cycles;            /* static cost of running it whole */
     uint16_t ninsns, nops;
     bool invalid;
+    uint8_t fetch_mmu_idx;      /* for the timing model's fetch: regime, */
+    uint16_t fetch_len;         /* bytes of code, */
+    uint64_t fetch_pa;          /* physical address of the first byte */
     struct tb *hash_next;
     struct tb *page_next[2];    /* other TBs on phys_page[i] */
     struct tb *jmp[2];          /* chained successors by jump slot */
@@ -52,6 +57,12 @@ struct exec_cache {
     struct code_page *pages[1u << EXEC_PAGE_HASH_BITS];
     struct ir_builder builder;
     uint64_t flushes;
+    /* The machine's timing model (m->timing points here once selected)
+     * and, when it is detailed, each vCPU's state, made on its first run. */
+    struct timing_model model;
+    bool timed;
+    bool timing_nomem;          /* the warning about it was given */
+    struct timing_cpu *tcpu[MACHINE_MAX_CPUS];
 };
 
 struct machine;
