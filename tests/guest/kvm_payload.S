@@ -61,13 +61,15 @@ entry:
     rdtime  s1
     li      t0, TICKS_100MS
     add     s1, s1, t0
-1:  wfi
-    lla     t0, timer_irqs
+    /* The interrupt may already have come: look before each WFI. */
+1:  lla     t0, timer_irqs
     lw      t0, 0(t0)
     bnez    t0, 2f
     rdtime  t1
-    bltu    t1, s1, 1b
-    lla     a0, msg_no_timer
+    bgeu    t1, s1, 5f
+    wfi
+    j       1b
+5:  lla     a0, msg_no_timer
     call    puts
     j       shutdown
 2:  csrci   sstatus, SSTATUS_SIE
