@@ -78,7 +78,7 @@ for mode in ("off", "on"):
     s = json.load(open(f"{out}/{mode}.json"))
     hz = s["machine"]["core_hz"]
     busy_ns = int(re.search(r"busy_ns=(\d+)", open(f"{out}/{mode}.out").read()).group(1))
-    b = s.get("virtio_balloon", {})
+    b = next((d["stats"] for d in s.get("devices", []) if d["name"] == "virtio-balloon"), {})
     rows[mode] = {
         "loop guest cycles": busy_ns * hz // 10**9,
         "non-WFI guest cycles": s["totals"]["cycles"] - s["totals"]["wfi_cycles"],

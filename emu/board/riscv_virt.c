@@ -121,6 +121,7 @@ static int virt_add_virtio(struct machine *m, struct riscv_virt *vs, const struc
         return emu_errf(err, "-device %s: riscv-virt has %d virtio slots", d->name, VIRT_VIRTIO_SLOTS);
     }
     machine_add_device(m, d->name, NULL, dev, d->destroy);
+    m->devices[m->ndevices - 1].write_stats = d->write_stats;
     struct virtio_mmio *t = virtio_mmio_create(m, ops, dev, plic_irq(vs->plic, VIRT_VIRTIO_IRQ + slot));
     if (!t)
         return emu_errf(err, "out of memory creating %s", d->name);

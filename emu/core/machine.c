@@ -61,7 +61,7 @@ int machine_add_device(struct machine *m, const char *name, const struct dev_ops
 {
     if (m->ndevices == MACHINE_MAX_DEVICES)
         return -1;
-    m->devices[m->ndevices++] = (struct machine_device){ name, ops, dev, destroy };
+    m->devices[m->ndevices++] = (struct machine_device){ .name = name, .ops = ops, .dev = dev, .destroy = destroy };
     return 0;
 }
 

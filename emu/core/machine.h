@@ -32,6 +32,7 @@ struct machine;
 struct exec_cache;
 struct chardev;
 struct timing_model;
+struct json;
 
 /* What the command line asked for; boards read it, main fills it. */
 struct machine_config {
@@ -88,6 +89,8 @@ struct machine_device {
     const struct dev_ops *ops;
     void *dev;
     void (*destroy)(void *dev);
+    /* Writes the device's statistics as one JSON value, or NULL. */
+    void (*write_stats)(void *dev, struct json *j);
 };
 
 struct machine {

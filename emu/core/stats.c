@@ -204,6 +204,24 @@ static void stats_write_machine(struct json *j, const struct machine *m)
     json_end_object(j);
 }
 
+/* Devices that keep statistics, in creation order. */
+static void stats_write_devices(struct json *j, const struct machine *m)
+{
+    json_key(j, "devices");
+    json_begin_array(j);
+    for (unsigned i = 0; i < m->ndevices; i++) {
+        const struct machine_device *d = &m->devices[i];
+        if (!d->write_stats)
+            continue;
+        json_begin_object(j);
+        json_kv_str(j, "name", d->name);
+        json_key(j, "stats");
+        d->write_stats(d->dev, j);
+        json_end_object(j);
+    }
+    json_end_array(j);
+}
+
 int stats_write_stream(struct machine *m, FILE *f)
 {
     struct json j;
@@ -231,6 +249,7 @@ int stats_write_stream(struct machine *m, FILE *f)
     json_begin_object(&j);
     stats_write_counts(&j, &total);
     json_end_object(&j);
+    stats_write_devices(&j, m);
     json_end_object(&j);
     return json_finish(&j);
 }

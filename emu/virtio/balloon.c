@@ -503,4 +503,5 @@ const struct virtio_device_desc virtio_balloon_desc = {
                "[,target-schedule=SECONDS:SIZE[/SECONDS:SIZE...]]",
     .create = balloon_create,
     .destroy = balloon_destroy,
+    .write_stats = virtio_balloon_write_json,
 };

@@ -20,6 +20,7 @@
 
 struct machine;
 struct net_hub;
+struct json;
 
 /* What the board hands every device it creates. */
 struct virtio_env {
@@ -38,6 +39,8 @@ struct virtio_device_desc {
     void *(*create)(const struct virtio_env *env, const struct devopts *o, const struct virtio_dev_ops **ops,
                     struct emu_err *err);
     void (*destroy)(void *dev);
+    /* Its statistics for --stats, as one JSON value; may be NULL. */
+    void (*write_stats)(void *dev, struct json *j);
 };
 
 const struct virtio_device_desc *virtio_device_find(const char *name);

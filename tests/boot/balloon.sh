@@ -56,7 +56,7 @@ judge() {
     python3 - "$work/$1.out" "$work/$1.json" "$2" <<'EOF' || fail "$1" "host-side check failed"
 import json, re, sys
 out, stats, kind = open(sys.argv[1]).read(), json.load(open(sys.argv[2])), sys.argv[3]
-b = stats["virtio_balloon"]
+b = next(d["stats"] for d in stats["devices"] if d["name"] == "virtio-balloon")
 MiB = 1 << 20
 at = {m.group(1): int(m.group(2)) for m in re.finditer(r"^emu-balloon: (\w+) at (\d+)$", out, re.M)}
 line = [(p["ns"], p["bytes"]) for p in b["ram_resident_timeline"]]

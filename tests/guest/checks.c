@@ -10,6 +10,7 @@ const struct guest_check guest_checks[] = {
     { "rng", check_rng },
     { "console", check_console },
     { "rtc", check_rtc },
+    { "balloon", check_balloon },
     { NULL, NULL },
 };
 

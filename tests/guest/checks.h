@@ -28,5 +28,6 @@ int check_net(char *msg, size_t len);
 int check_rng(char *msg, size_t len);
 int check_console(char *msg, size_t len);
 int check_rtc(char *msg, size_t len);
+int check_balloon(char *msg, size_t len);
 
 #endif
