@@ -338,25 +338,33 @@ static void diverge(struct record *r, const char *fmt, ...)
     machine_request_stop(r->m, MACHINE_STOP_ERROR, 0);
 }
 
-/* Names the sections whose hashes differ, with the last match. */
-static void diverge_hash(struct record *r, uint64_t time, const struct statehash *sh, const uint64_t *want)
+/* The names of the sections whose hashes differ from want, as a list. */
+static void differing_sections(const struct record *r, const struct statehash *sh, const uint64_t *want,
+                               char *list, size_t len)
 {
-    char list[160] = "";
     size_t n = 0, shown = 0;
+    list[0] = '\0';
     for (size_t i = 0; i < r->nsec; i++) {
         if (sh->value[i] == want[i])
             continue;
         n++;
-        size_t len = strlen(list);
-        if (len + strlen(sh->name[i]) + 8 < sizeof(list)) {
-            snprintf(list + len, sizeof(list) - len, "%s%s", shown ? ", " : "", sh->name[i]);
+        size_t used = strlen(list);
+        if (used + strlen(sh->name[i]) + 24 < len) {
+            snprintf(list + used, len - used, "%s%s", shown ? ", " : "", sh->name[i]);
             shown++;
         }
     }
     if (shown < n) {
-        size_t len = strlen(list);
-        snprintf(list + len, sizeof(list) - len, " and %zu more", n - shown);
+        size_t used = strlen(list);
+        snprintf(list + used, len - used, " and %zu more", n - shown);
     }
+}
+
+/* Names the sections whose hashes differ, with the last match. */
+static void diverge_hash(struct record *r, uint64_t time, const struct statehash *sh, const uint64_t *want)
+{
+    char list[160];
+    differing_sections(r, sh, want, list, sizeof(list));
     diverge(r, "at cycle %" PRIu64 " the state differs in %s; it last matched at cycle %" PRIu64, time, list,
             r->matched_at);
 }
@@ -622,11 +630,10 @@ static int start_replay(struct record *r, const struct record_config *rc, struct
                             sh->name[i]);
     }
     const struct rec *first = &r->recs[0];
-    if (first->time != r->m->vclock || memcmp(r->hashvals + first->hashes, sh->value, r->nsec * sizeof(uint64_t))) {
-        diverge_hash(r, r->m->vclock, sh, r->hashvals + first->hashes);
-        const char *what = strstr(r->why.msg, "differs in ");
-        return emu_errf(err, "%s: the machine does not start in the recorded state (%.120s)", rc->path,
-                        what ? what + 11 : "its start time");
+    if (memcmp(r->hashvals + first->hashes, sh->value, r->nsec * sizeof(uint64_t))) {
+        char list[160];
+        differing_sections(r, sh, r->hashvals + first->hashes, list, sizeof(list));
+        return emu_errf(err, "%s: the machine does not start in the recorded state: %s differ", rc->path, list);
     }
     r->matched_at = r->m->vclock;
     r->next = 1;

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# replay.snapshot_linux: Linux 6.1 on 2 harts with virtio-blk (a disk it
+# writes and a read-only one), two virtio-net cards on the hub, virtio-rng
+# and virtio-console, and the guest's device checks (tests/guest):
+# snapshot mid-boot, restore, and the rest of the run is the uninterrupted
+# one: state hashes at every interval, statistics (but for host-side
+# counters), console output and what the guest wrote to its disk. Then the
+# same boot recorded and replayed.
+#   snapshot_linux.sh EMU WORKDIR
+set -euo pipefail
+emu=$1 work=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/replay/lib.sh"
+mkdir -p "$work/initramfs/proc" "$work/initramfs/sys" "$work/initramfs/dev"
+can_snapshot -nographic --max-insns 100000 ||
+    skip "this emu cannot save its CPU yet: $(grep -o 'cannot be saved yet.*' "$work/probe.err" | head -1)"
+
+kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
+riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/init" "$top"/tests/guest/*.c
+(cd "$work/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) > "$work/initramfs.cpio.gz"
+perl -e 'for my $i (0 .. 8191) { my $s = "emu-disk $i/8192"; print $s, "." x (511 - length $s), "\n"; }' > "$work/disk.orig"
+head -c 1048576 /dev/zero > "$work/ro.img"
+rtc=2025-06-01T12:00:00
+
+linux() {  # name disk-image emu options...
+    local name=$1 disk=$2
+    shift 2
+    run "$name" -smp 2 -m 512M -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+        -append "console=ttyS0 emu.test=blk,net,rng,console,rtc emu.rtc=$rtc" -rtc base=$rtc \
+        -drive file="$disk",format=raw -drive file="$work/ro.img",format=raw,readonly=on \
+        -device virtio-net -device virtio-net -device virtio-rng -device virtio-console \
+        -nographic --hash-interval 20000000 --state-hash "$work/$name.hash" --stats "$work/$name.json" "$@" </dev/null
+    want_rc "$name" 0
+}
+
+cp "$work/disk.orig" "$work/full.img"
+linux full "$work/full.img"
+for c in blk net rng console rtc; do
+    grep -q "^emu-check $c: PASS" "$work/full.out" || fail "full: guest check $c did not pass"
+done
+# The guest writes its disk at the end of its checks, well after 200M cycles.
+cp "$work/disk.orig" "$work/snap.img"
+linux snap "$work/snap.img" --snapshot-at 200000000:"$work/boot.snap"
+cmp -s "$work/full.hash" "$work/snap.hash" || fail "taking the snapshot changed the run"
+cp "$work/disk.orig" "$work/restored.img"
+linux restored "$work/restored.img" --restore "$work/boot.snap"
+from=$(first_cycle "$work/restored.hash")
+tail -n +2 "$work/restored.hash" >"$work/restored.after"
+cmp -s <(hashes_from "$work/full.hash" "$(first_cycle "$work/restored.after")") "$work/restored.after" ||
+    fail "state hashes after restoring at cycle $from differ from the uninterrupted boot"
+cmp -s <(guest_stats "$work/full.json") <(guest_stats "$work/restored.json") || {
+    diff "$work/full.json" "$work/restored.json" | head
+    fail "statistics after the restore differ"
+}
+n=$(stat -c %s "$work/restored.out")
+cmp -s <(tail -c "$n" "$work/full.out") "$work/restored.out" || fail "console output after the restore differs"
+cmp -s "$work/full.img" "$work/restored.img" || fail "the restored guest wrote another disk"
+cmp -s "$work/disk.orig" "$work/full.img" && fail "the guest did not write its disk"
+echo "linux: restored at cycle $from of $(final_cycle "$work/full.hash"): $(grep -c '^[0-9f]' "$work/restored.after") state hashes, stats, $n bytes of output and the disk as uninterrupted"
+
+cp "$work/disk.orig" "$work/rec.img"
+linux rec "$work/rec.img" --record "$work/boot.log"
+cp "$work/disk.orig" "$work/rep.img"
+linux rep "$work/rep.img" --replay "$work/boot.log"
+cmp -s "$work/rec.hash" "$work/rep.hash" && cmp -s "$work/rec.json" "$work/rep.json" &&
+    cmp -s "$work/rec.out" "$work/rep.out" || fail "the replayed boot differs from the recorded one"
+echo "linux: boot recorded ($(stat -c %s "$work/boot.log") bytes of log) and replayed identically"
+echo "PASS Linux with virtio devices: restore-then-run and replay equal the original run"
