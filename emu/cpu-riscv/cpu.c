@@ -156,6 +156,7 @@ static const struct exec_isa rv_exec_isa = {
     .fetch_mmu_idx = rv_fetch_mmu_idx,
     .translate = rv_translate,
     .tlb_fill = rv_tlb_fill,
+    .walk_trace = rv_walk_trace,
     .bus_fault = rv_bus_fault,
     .take_fault = rv_take_fault,
     .check_irq = rv_check_irq,

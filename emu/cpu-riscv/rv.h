@@ -214,6 +214,9 @@ uint64_t rv_virt_cycles(const struct rv_cpu *rv);
 
 /* walk.c */
 int rv_tlb_fill(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out);
+/* exec_isa.walk_trace: the PTEs a walk for va reads (both stages), no A/D
+ * update, no fault raised. */
+int rv_walk_trace(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct exec_walk_trace *out);
 /* PMP check of a physical access at a privilege; true if allowed. */
 bool rv_pmp_allows(const struct rv_cpu *rv, uint64_t pa, unsigned size, enum tlb_access acc, enum rv_priv priv);
 /* The mmu_idx for data accesses in the current mode (honours MPRV and

@@ -6,7 +6,9 @@
  *
  * The engine asks rv_tlb_fill for one access; the answer also says which
  * other access types the same page permits at that mmu_idx, so one walk
- * serves the loads, stores and fetches that follow. A store is only
+ * serves the loads, stores and fetches that follow. rv_walk_trace runs
+ * the same translation for the timing model without changing anything,
+ * to list the PTEs a walk reads. A store is only
  * allowed through the TLB once the PTE's D bit is set (at both stages),
  * so the first store to a clean page comes back here to set it.
  *
@@ -119,7 +121,20 @@ bool rv_pmp_allows(const struct rv_cpu *rv, uint64_t pa, unsigned size, enum tlb
     return priv == RV_PRIV_M;
 }
 
-/* ---- faults ---- */
+/* ---- one translation ---- */
+
+/*
+ * The state of one translation: for the engine's refill (faults go to
+ * cpu->fault, A/D bits are set) or, with trace set, for the timing
+ * model's description of a walk (exec_isa.walk_trace: the PTE addresses
+ * read, in order, and nothing changed).
+ */
+struct rv_xlate {
+    struct rv_cpu *rv;
+    struct exec_walk_trace *trace;
+    uint32_t code;              /* the fault, when a step returns -1 */
+    uint64_t tval, tval2;
+};
 
 static const uint32_t rv_page_fault_cause[3] = { RV_EXC_LOAD_PAGE, RV_EXC_STORE_PAGE, RV_EXC_INSN_PAGE };
 static const uint32_t rv_guest_fault_cause[3] = {
@@ -127,25 +142,30 @@ static const uint32_t rv_guest_fault_cause[3] = {
 };
 static const uint32_t rv_access_fault_cause[3] = { RV_EXC_LOAD_ACCESS, RV_EXC_STORE_ACCESS, RV_EXC_INSN_ACCESS };
 
-/* flags: RV_FAULT_GVA when va is a guest virtual address. */
-static int rv_page_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc, uint32_t flags)
+static int rv_xfault(struct rv_xlate *x, uint32_t code, uint64_t tval, uint64_t tval2)
 {
-    cpu_fault_set(cpu, rv_page_fault_cause[acc] | flags, va, 0);
+    x->code = code;
+    x->tval = tval;
+    x->tval2 = tval2;
     return -1;
 }
 
-static int rv_access_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc, uint32_t flags)
+/* flags: RV_FAULT_GVA when va is a guest virtual address. */
+static int rv_page_fault(struct rv_xlate *x, uint64_t va, enum tlb_access acc, uint32_t flags)
 {
-    cpu_fault_set(cpu, rv_access_fault_cause[acc] | flags, va, 0);
-    return -1;
+    return rv_xfault(x, rv_page_fault_cause[acc] | flags, va, 0);
+}
+
+static int rv_access_fault(struct rv_xlate *x, uint64_t va, enum tlb_access acc, uint32_t flags)
+{
+    return rv_xfault(x, rv_access_fault_cause[acc] | flags, va, 0);
 }
 
 /* A guest-page fault (§8.5.2): tval the guest virtual address, htval the
  * guest physical address >> 2 that failed. */
-static int rv_guest_fault(struct cpu *cpu, uint64_t gva, uint64_t gpa, enum tlb_access acc, uint32_t flags)
+static int rv_guest_fault(struct rv_xlate *x, uint64_t gva, uint64_t gpa, enum tlb_access acc, uint32_t flags)
 {
-    cpu_fault_set(cpu, rv_guest_fault_cause[acc] | RV_FAULT_GVA | flags, gva, gpa >> 2);
-    return -1;
+    return rv_xfault(x, rv_guest_fault_cause[acc] | RV_FAULT_GVA | flags, gva, gpa >> 2);
 }
 
 /* ---- page-table memory ---- */
@@ -163,31 +183,39 @@ static uint8_t *rv_pte_ptr(struct rv_cpu *rv, uint64_t pa, bool write)
     return memmap_host_ptr(&m->map, pa, 8);
 }
 
-static uint64_t rv_le64(const uint8_t *p)
+/* Reads the PTE at physical pa into *pte (noting it in the trace);
+ * false means an access fault. */
+static bool rv_pte_read(struct rv_xlate *x, uint64_t pa, uint64_t *pte)
 {
+    const uint8_t *p = rv_pte_ptr(x->rv, pa, false);
+    if (!p)
+        return false;
+    struct exec_walk_trace *t = x->trace;
+    if (t && t->npte < EXEC_WALK_MAX_PTES)
+        t->pte_pa[t->npte++] = pa;
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--)
         v = (v << 8) | p[i];
-    return v;
+    *pte = v;
+    return true;
 }
 
-static void rv_put_le64(uint8_t *p, uint64_t v)
+/* Sets A (and D) in the PTE at physical pa (§4.3.1, Svade not required);
+ * a trace changes nothing. False means an access fault. */
+static bool rv_pte_update(struct rv_xlate *x, uint64_t pa, uint64_t pte)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-/* Sets A (and D) in the PTE at physical pa (§4.3.1, Svade not required). */
-static int rv_pte_update(struct rv_cpu *rv, uint64_t pa, uint64_t pte)
-{
+    if (x->trace)
+        return true;
+    struct rv_cpu *rv = x->rv;
     uint8_t *p = rv_pte_ptr(rv, pa, true);
     if (!p)
-        return -1;
+        return false;
     struct mem_region *r = memmap_find(&rv->cpu.m->map, pa);
     if (r->code_pages[(pa - r->base) >> MEM_PAGE_BITS])
         exec_invalidate_phys(rv->cpu.m, pa, 8);
-    rv_put_le64(p, pte);
-    return 0;
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(pte >> (8 * i));
+    return true;
 }
 
 /* ---- PTE rules shared by all stages ---- */
@@ -234,20 +262,23 @@ static bool rv_pte_reserved(uint64_t pte, bool leaf, bool pbmt_on)
  * checked on the whole 4 KiB page the soft TLB will cache, so a PMP
  * boundary inside a page denies that page to S and U; firmware places its
  * regions on page boundaries (OpenSBI rounds them to powers of two). */
-static int rv_fill_phys(struct rv_cpu *rv, uint64_t va, uint64_t pa, uint64_t size, enum tlb_access acc,
+static int rv_fill_phys(struct rv_xlate *x, uint64_t va, uint64_t pa, uint64_t size, enum tlb_access acc,
                         enum rv_priv priv, const bool perm[3], uint32_t flags, struct tlb_fill *out)
 {
     uint64_t page = pa & ~(RV_PAGE_SIZE - 1);
     for (int a = 0; a < 3; a++)
-        out->allow[a] = perm[a] && rv_pmp_allows(rv, page, RV_PAGE_SIZE, (enum tlb_access)a, priv);
+        out->allow[a] = perm[a] && rv_pmp_allows(x->rv, page, RV_PAGE_SIZE, (enum tlb_access)a, priv);
     if (!out->allow[acc])
-        return rv_access_fault(&rv->cpu, va, acc, flags);
+        return rv_access_fault(x, va, acc, flags);
     out->phys = pa;
     out->page_size = size;
     return 0;
 }
 
 /* ---- G-stage (§8.5.1) ---- */
+
+/* Leaf size of a stage that does not translate. */
+#define RV_NO_LEAF (1ull << 63)
 
 /* A G-stage translation request: the guest physical address, the access
  * made to it, and what a fault reports. */
@@ -260,24 +291,29 @@ struct rv_gstage_req {
 };
 
 /* Translates q->gpa to *spa. perm (optional) receives the leaf's grants
- * for each access type; a write is granted only once D is set. */
-static int rv_gstage(struct rv_cpu *rv, const struct rv_gstage_req *q, uint64_t *spa, bool perm[3])
+ * for each access type (a write only once D is set), size (optional) the
+ * leaf's size. */
+static int rv_gstage(struct rv_xlate *x, const struct rv_gstage_req *q, uint64_t *spa, bool perm[3],
+                     uint64_t *size)
 {
-    struct cpu *cpu = &rv->cpu;
+    struct rv_cpu *rv = x->rv;
     unsigned mode = (unsigned)(rv->hgatp >> RV_SATP_MODE_SHIFT);
     uint32_t implicit = q->implicit ? (q->acc == TLB_WRITE ? RV_FAULT_IMPLICIT_WRITE : RV_FAULT_IMPLICIT) : 0;
     if (mode == RV_SATP_MODE_BARE) {
         *spa = q->gpa;
         if (perm)
             perm[TLB_READ] = perm[TLB_WRITE] = perm[TLB_EXEC] = true;
+        if (size)
+            *size = RV_NO_LEAF;
         return 0;
     }
-    rv_hart_of(rv)->hyp.gstage_walks++;
+    if (!x->trace)
+        rv_hart_of(rv)->hyp.gstage_walks++;
     unsigned levels = 3 + (mode - RV_SATP_MODE_SV39);
     /* The x4 modes take 2 more address bits, in a 16 KiB root table. */
     unsigned gpa_bits = 12 + 9 * levels + 2;
     if (q->gpa >> gpa_bits)
-        return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+        return rv_guest_fault(x, q->gva, q->gpa, q->report, implicit);
     /* MXR applies to explicit loads only. */
     struct rv_perm_rules rules = { .user = true, .mxr = !q->implicit && (rv->mstatus & RV_MSTATUS_MXR) };
     bool pbmt_on = rv->ext.svpbmt && (rv->menvcfg & RV_ENVCFG_PBMTE);
@@ -285,39 +321,40 @@ static int rv_gstage(struct rv_cpu *rv, const struct rv_gstage_req *q, uint64_t 
     for (int i = (int)levels - 1; i >= 0; i--) {
         unsigned idx_bits = i == (int)levels - 1 ? 11 : 9;
         uint64_t pte_pa = table + ((q->gpa >> (12 + 9 * i)) & ((1u << idx_bits) - 1)) * 8;
-        uint8_t *p = rv_pte_ptr(rv, pte_pa, false);
-        if (!p)
-            return rv_access_fault(cpu, q->gva, q->report, RV_FAULT_GVA);
-        uint64_t pte = rv_le64(p);
+        uint64_t pte;
+        if (!rv_pte_read(x, pte_pa, &pte))
+            return rv_access_fault(x, q->gva, q->report, RV_FAULT_GVA);
         bool leaf = pte & (RV_PTE_R | RV_PTE_X);
         if (!(pte & RV_PTE_V) || rv_pte_reserved(pte, leaf, pbmt_on))
-            return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+            return rv_guest_fault(x, q->gva, q->gpa, q->report, implicit);
         uint64_t ppn = (pte >> RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK;
         if (!leaf) {
             table = ppn << 12;
             continue;
         }
-        uint64_t size = 1ull << (12 + 9 * i);
-        if (ppn & ((size >> 12) - 1))
-            return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+        uint64_t leaf_size = 1ull << (12 + 9 * i);
+        if (ppn & ((leaf_size >> 12) - 1))
+            return rv_guest_fault(x, q->gva, q->gpa, q->report, implicit);
         bool grant[3];
         rv_leaf_perms(pte, rules, grant);
         if (!grant[q->acc])
-            return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+            return rv_guest_fault(x, q->gva, q->gpa, q->report, implicit);
         uint64_t need = RV_PTE_A | (q->acc == TLB_WRITE ? RV_PTE_D : 0);
         if ((pte & need) != need) {
             pte |= need;
-            if (rv_pte_update(rv, pte_pa, pte))
-                return rv_access_fault(cpu, q->gva, q->report, RV_FAULT_GVA);
+            if (!rv_pte_update(x, pte_pa, pte))
+                return rv_access_fault(x, q->gva, q->report, RV_FAULT_GVA);
         }
         if (perm) {
             memcpy(perm, grant, sizeof(grant));
             perm[TLB_WRITE] = grant[TLB_WRITE] && (pte & RV_PTE_D);
         }
-        *spa = ((ppn << 12) & ~(size - 1)) | (q->gpa & (size - 1));
+        if (size)
+            *size = leaf_size;
+        *spa = ((ppn << 12) & ~(leaf_size - 1)) | (q->gpa & (leaf_size - 1));
         return 0;
     }
-    return rv_guest_fault(cpu, q->gva, q->gpa, q->report, implicit);
+    return rv_guest_fault(x, q->gva, q->gpa, q->report, implicit);
 }
 
 /* ---- the single-stage and VS-stage walk (§4.3.2) ---- */
@@ -334,32 +371,29 @@ struct rv_walk {
 
 /* On success: *out_pa the (guest) physical address, perm the leaf's
  * grants (write only with D set), *size the leaf size. */
-static int rv_walk(struct rv_cpu *rv, const struct rv_walk *w, uint64_t va, enum tlb_access acc, uint64_t *out_pa,
+static int rv_walk(struct rv_xlate *x, const struct rv_walk *w, uint64_t va, enum tlb_access acc, uint64_t *out_pa,
                    bool perm[3], uint64_t *size)
 {
-    struct cpu *cpu = &rv->cpu;
     uint32_t gva = w->virt ? RV_FAULT_GVA : 0;
     unsigned va_bits = 12 + 9 * w->levels;
     /* §4.4.1: bits above the VA width must equal bit va_bits - 1. */
     if ((uint64_t)((int64_t)(va << (64 - va_bits)) >> (64 - va_bits)) != va)
-        return rv_page_fault(cpu, va, acc, gva);
+        return rv_page_fault(x, va, acc, gva);
 
     uint64_t table = w->root;
     for (int i = (int)w->levels - 1; i >= 0; i--) {
         uint64_t pte_addr = table + ((va >> (12 + 9 * i)) & 511) * 8;
-        uint64_t pte_pa = pte_addr;
+        uint64_t pte_pa = pte_addr, pte;
         if (w->virt) {
             struct rv_gstage_req q = { .gpa = pte_addr, .acc = TLB_READ, .report = acc, .gva = va, .implicit = true };
-            if (rv_gstage(rv, &q, &pte_pa, NULL))
+            if (rv_gstage(x, &q, &pte_pa, NULL, NULL))
                 return -1;
         }
-        uint8_t *p = rv_pte_ptr(rv, pte_pa, false);
-        if (!p)
-            return rv_access_fault(cpu, va, acc, gva);
-        uint64_t pte = rv_le64(p);
+        if (!rv_pte_read(x, pte_pa, &pte))
+            return rv_access_fault(x, va, acc, gva);
         bool leaf = pte & (RV_PTE_R | RV_PTE_X);
         if (!(pte & RV_PTE_V) || rv_pte_reserved(pte, leaf, w->pbmt_on))
-            return rv_page_fault(cpu, va, acc, gva);
+            return rv_page_fault(x, va, acc, gva);
         uint64_t ppn = (pte >> RV_PTE_PPN_SHIFT) & RV_PTE_PPN_MASK;
         if (!leaf) {
             table = ppn << 12;
@@ -368,22 +402,22 @@ static int rv_walk(struct rv_cpu *rv, const struct rv_walk *w, uint64_t va, enum
         /* A superpage's low PPN fields must be zero (§4.3.2 step 6). */
         uint64_t leaf_size = 1ull << (12 + 9 * i);
         if (ppn & ((leaf_size >> 12) - 1))
-            return rv_page_fault(cpu, va, acc, gva);
+            return rv_page_fault(x, va, acc, gva);
         rv_leaf_perms(pte, w->rules, perm);
         if (!perm[acc])
-            return rv_page_fault(cpu, va, acc, gva);
+            return rv_page_fault(x, va, acc, gva);
         uint64_t need = RV_PTE_A | (acc == TLB_WRITE ? RV_PTE_D : 0);
         if ((pte & need) != need) {
             pte |= need;
-            if (w->virt) {
+            if (w->virt && !x->trace) {
                 /* The update is an implicit store at the G-stage. */
                 struct rv_gstage_req q = { .gpa = pte_addr, .acc = TLB_WRITE, .report = acc, .gva = va,
                                            .implicit = true };
-                if (rv_gstage(rv, &q, &pte_pa, NULL))
+                if (rv_gstage(x, &q, &pte_pa, NULL, NULL))
                     return -1;
             }
-            if (rv_pte_update(rv, pte_pa, pte))
-                return rv_access_fault(cpu, va, acc, gva);
+            if (!rv_pte_update(x, pte_pa, pte))
+                return rv_access_fault(x, va, acc, gva);
         }
         /* A later store may use this entry only if D is already set. */
         perm[TLB_WRITE] = perm[TLB_WRITE] && (pte & RV_PTE_D);
@@ -392,7 +426,7 @@ static int rv_walk(struct rv_cpu *rv, const struct rv_walk *w, uint64_t va, enum
         return 0;
     }
     /* A pointer at the last level (§4.3.2 step 4). */
-    return rv_page_fault(cpu, va, acc, gva);
+    return rv_page_fault(x, va, acc, gva);
 }
 
 static enum rv_priv rv_mmu_priv(unsigned mmu_idx)
@@ -408,20 +442,20 @@ static enum rv_priv rv_mmu_priv(unsigned mmu_idx)
     }
 }
 
-static void rv_note_leaf(uint64_t *max_leaf, uint64_t size)
+static void rv_note_leaf(struct rv_xlate *x, uint64_t *max_leaf, uint64_t size)
 {
-    if (size > *max_leaf)
+    if (!x->trace && size > *max_leaf)
         *max_leaf = size;
 }
 
 /* V=1: VS-stage by vsatp, then the G-stage; the TLB gets the combination. */
-static int rv_tlb_fill_virt(struct rv_cpu *rv, uint64_t va, enum tlb_access acc, unsigned mmu_idx,
-                            struct tlb_fill *out)
+static int rv_xlate_virt(struct rv_xlate *x, uint64_t va, enum tlb_access acc, unsigned mmu_idx,
+                         struct tlb_fill *out)
 {
-    struct rv_hart *h = rv_hart_of(rv);
+    struct rv_cpu *rv = x->rv;
     unsigned mode = (unsigned)(rv->vsatp >> RV_SATP_MODE_SHIFT);
     bool vs_perm[3] = { true, true, true };
-    uint64_t gpa = va, size = RV_PAGE_SIZE;
+    uint64_t gpa = va, vs_size = RV_NO_LEAF, g_size;
     if (mode != RV_SATP_MODE_BARE) {
         struct rv_walk w = {
             .root = (rv->vsatp & RV_SATP_PPN_MASK) << 12,
@@ -431,26 +465,29 @@ static int rv_tlb_fill_virt(struct rv_cpu *rv, uint64_t va, enum tlb_access acc,
             .rules = { .user = mmu_idx == RV_MMU_VU, .sum = mmu_idx == RV_MMU_VS_SUM,
                        .mxr = (rv->vsstatus | rv->mstatus) & RV_MSTATUS_MXR },
         };
-        if (rv_walk(rv, &w, va, acc, &gpa, vs_perm, &size))
+        if (rv_walk(x, &w, va, acc, &gpa, vs_perm, &vs_size))
             return -1;
-        rv_note_leaf(&h->max_leaf_size_vs, size);
+        rv_note_leaf(x, &rv_hart_of(rv)->max_leaf_size_vs, vs_size);
     }
     bool g_perm[3];
     uint64_t spa;
     struct rv_gstage_req q = { .gpa = gpa, .acc = acc, .report = acc, .gva = va };
-    if (rv_gstage(rv, &q, &spa, g_perm))
+    if (rv_gstage(x, &q, &spa, g_perm, &g_size))
         return -1;
     bool perm[3];
     for (int a = 0; a < 3; a++)
         perm[a] = vs_perm[a] && g_perm[a];
-    return rv_fill_phys(rv, va, spa, RV_PAGE_SIZE, acc, rv_mmu_priv(mmu_idx), perm, RV_FAULT_GVA, out);
+    /* The combined mapping is as large as the smaller of the two leaves. */
+    uint64_t size = vs_size < g_size ? vs_size : g_size;
+    return rv_fill_phys(x, va, spa, size == RV_NO_LEAF ? RV_PAGE_SIZE : size, acc, rv_mmu_priv(mmu_idx), perm,
+                        RV_FAULT_GVA, out);
 }
 
-int rv_tlb_fill(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out)
+static int rv_xlate(struct rv_xlate *x, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out)
 {
-    struct rv_cpu *rv = rv_of(cpu);
+    struct rv_cpu *rv = x->rv;
     if (rv_mmu_is_virt(mmu_idx))
-        return rv_tlb_fill_virt(rv, va, acc, mmu_idx, out);
+        return rv_xlate_virt(x, va, acc, mmu_idx, out);
     unsigned mode = (unsigned)(rv->satp >> RV_SATP_MODE_SHIFT);
     enum rv_priv priv = rv_mmu_priv(mmu_idx);
     if (mmu_idx != RV_MMU_M && mode != RV_SATP_MODE_BARE) {
@@ -463,11 +500,35 @@ int rv_tlb_fill(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_
         };
         bool perm[3];
         uint64_t pa, size;
-        if (rv_walk(rv, &w, va, acc, &pa, perm, &size))
+        if (rv_walk(x, &w, va, acc, &pa, perm, &size))
             return -1;
-        rv_note_leaf(&rv_hart_of(rv)->max_leaf_size, size);
-        return rv_fill_phys(rv, va, pa, size, acc, priv, perm, 0, out);
+        rv_note_leaf(x, &rv_hart_of(rv)->max_leaf_size, size);
+        return rv_fill_phys(x, va, pa, size, acc, priv, perm, 0, out);
     }
     static const bool all[3] = { true, true, true };
-    return rv_fill_phys(rv, va, va, RV_PAGE_SIZE, acc, priv, all, 0, out);
+    return rv_fill_phys(x, va, va, RV_PAGE_SIZE, acc, priv, all, 0, out);
+}
+
+int rv_tlb_fill(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out)
+{
+    struct rv_xlate x = { .rv = rv_of(cpu) };
+    if (rv_xlate(&x, va, acc, mmu_idx, out) == 0)
+        return 0;
+    cpu_fault_set(cpu, x.code, x.tval, x.tval2);
+    return -1;
+}
+
+int rv_walk_trace(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct exec_walk_trace *out)
+{
+    struct rv_xlate x = { .rv = rv_of(cpu), .trace = out };
+    struct tlb_fill fill;
+    out->npte = 0;
+    out->page_size = RV_PAGE_SIZE;
+    memset(&fill, 0, sizeof(fill));
+    if (rv_xlate(&x, va, acc, mmu_idx, &fill) < 0)
+        return -1;
+    /* No PTE read: the regime does not translate. */
+    if (out->npte)
+        out->page_size = fill.page_size;
+    return 0;
 }

@@ -103,6 +103,8 @@ static void teardown(void)
     rv_test_machine_free(mach);
 }
 
+static uint64_t walks(void);
+
 static int fill(uint64_t va, enum tlb_access acc, unsigned idx, struct tlb_fill *f)
 {
     memset(f, 0, sizeof(*f));
@@ -255,6 +257,39 @@ START_TEST(test_hwalk_mprv_mpv_uses_guest_regime)
     ck_assert_uint_eq(rv_data_mmu_idx(rv), RV_MMU_VS);
     wr(0x300, RV_MSTATUS_MPRV | (1ull << 11));
     ck_assert_uint_eq(rv_data_mmu_idx(rv), RV_MMU_S);
+}
+END_TEST
+
+START_TEST(test_hwalk_trace_lists_both_stages_changes_nothing)
+{
+    /* Each VS-stage PTE is preceded by the G-stage walk of its GPA; the
+     * data's GPA is walked last. Nothing is set, nothing is cached. */
+    struct exec_walk_trace t;
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(rv_walk_trace(cpu, GVA_DATA, TLB_READ, RV_MMU_VS, &t), 0);
+    const uint64_t want[] = {
+        G_ROOT + 16, G_L1, G_L0 + 0 * 8, SPA(0) + 8,
+        G_ROOT + 16, G_L1, G_L0 + 1 * 8, SPA(1) + 8,
+        G_ROOT + 16, G_L1, G_L0 + 2 * 8, SPA(2) + 8,
+        G_ROOT + 16, G_L1, G_L0 + 3 * 8,
+    };
+    ck_assert_uint_eq(t.npte, sizeof(want) / sizeof(want[0]));
+    for (unsigned i = 0; i < t.npte; i++)
+        ck_assert_msg(t.pte_pa[i] == want[i], "read %u at %#llx, want %#llx", i, (unsigned long long)t.pte_pa[i],
+                      (unsigned long long)want[i]);
+    ck_assert_uint_eq(t.page_size, 4096);
+    ck_assert(!(*at(SPA(2) + 8) & A));
+    ck_assert(!(*at(G_L0 + 8 * 3) & A));
+    ck_assert_uint_eq(walks(), 0);
+    ck_assert(!cpu->fault.pending);
+    /* A fault is described, not raised. */
+    *at(G_L0 + 8 * 3) = 0;
+    memset(&t, 0, sizeof(t));
+    ck_assert_int_eq(rv_walk_trace(cpu, GVA_DATA, TLB_READ, RV_MMU_VS, &t), -1);
+    ck_assert(!cpu->fault.pending);
+    /* M-mode does not translate. */
+    ck_assert_int_eq(rv_walk_trace(cpu, RAM_BASE, TLB_READ, RV_MMU_M, &t), 0);
+    ck_assert_uint_eq(t.npte, 0);
 }
 END_TEST
 
@@ -481,6 +516,7 @@ static Suite *rv_hwalk_suite(void)
     tcase_add_test(tc, test_hwalk_mxr_vs_only_vs_stage);
     tcase_add_test(tc, test_hwalk_vsstatus_sum_for_u_pages);
     tcase_add_test(tc, test_hwalk_mprv_mpv_uses_guest_regime);
+    tcase_add_test(tc, test_hwalk_trace_lists_both_stages_changes_nothing);
     suite_add_tcase(s, tc);
     TCase *tlb = tcase_create("tlb");
     tcase_add_checked_fixture(tlb, setup, teardown);
