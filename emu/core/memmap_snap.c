@@ -8,6 +8,9 @@
  * present page may still hold zeroes (the shared zero page after a read,
  * or a guest that cleared it), so content decides in the end. Without
  * pagemap every page is read.
+ *
+ * A state hash takes each page's own hash (hash64_blocks, one pass that
+ * also finds zero pages) in place of its bytes, so a page is read once.
  */
 #include "core/memmap_snap.h"
 
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/snap.h"
+#include "core/statehash.h"
 
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
@@ -86,9 +90,22 @@ static int slice_save(struct memmap *map, struct mem_region *r, uint64_t off, ui
     long hp = sysconf(_SC_PAGESIZE);
     struct page_scan ps = { .map = map, .host = r->host + off,
                             .host_page = hp >= (long)MEM_PAGE_SIZE ? (uint64_t)hp : MEM_PAGE_SIZE };
+    bool hashing = snap_mode(s) == SNAP_HASH;
     for (uint64_t p = 0; p < size && snap_status(s) == 0; p += MEM_PAGE_SIZE) {
         uint8_t *h = r->host + off + p;
-        if (!page_maybe_data(&ps, p, size) || page_is_zero(h))
+        if (!page_maybe_data(&ps, p, size))
+            continue;
+        if (hashing) {
+            /* One pass over the page: its hash, and whether it is zero. */
+            bool nonzero;
+            uint64_t ph = hash64_blocks(h, MEM_PAGE_SIZE, 0, &nonzero);
+            if (nonzero) {
+                snap_u64(s, "page", &p);
+                snap_u64(s, "data_hash", &ph);
+            }
+            continue;
+        }
+        if (page_is_zero(h))
             continue;
         snap_u64(s, "page", &p);
         snap_bytes(s, "data", h, MEM_PAGE_SIZE);

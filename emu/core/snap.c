@@ -274,7 +274,7 @@ static size_t snap_inflate_more(struct snap *s, uint8_t *out, size_t cap, bool *
             break;
         }
         if (r == Z_BUF_ERROR && s->z.avail_in == 0) {
-            snap_fail(s, "truncated (the compressed data ends early)");
+            snap_fail(s, "truncated or damaged (the compressed data ends early)");
             return 0;
         }
         if (r != Z_OK) {

@@ -106,6 +106,30 @@ uint64_t hash64_final(const struct hash64 *h)
     return hash_finish(v);
 }
 
+uint64_t hash64_blocks(const void *data, size_t n, uint64_t seed, bool *nonzero)
+{
+    struct hash64 h;
+    const uint8_t *p = data;
+    uint64_t any = 0;
+    hash64_init(&h, seed);
+    uint64_t a = h.lane[0], b = h.lane[1], c = h.lane[2], d = h.lane[3];
+    for (size_t i = 0; i + 32 <= n; i += 32, p += 32) {
+        uint64_t w0 = hash_le64(p), w1 = hash_le64(p + 8), w2 = hash_le64(p + 16), w3 = hash_le64(p + 24);
+        any |= w0 | w1 | w2 | w3;
+        a = hash_step(a, w0);
+        b = hash_step(b, w1);
+        c = hash_step(c, w2);
+        d = hash_step(d, w3);
+    }
+    h.lane[0] = a;
+    h.lane[1] = b;
+    h.lane[2] = c;
+    h.lane[3] = d;
+    h.total = n / 32 * 32;
+    *nonzero = any != 0;
+    return hash64_final(&h);
+}
+
 uint64_t hash64(const void *data, size_t n, uint64_t seed)
 {
     struct hash64 h;

@@ -24,6 +24,7 @@
 #ifndef EMU_CORE_STATEHASH_H
 #define EMU_CORE_STATEHASH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,9 @@ void hash64_update(struct hash64 *h, const void *data, size_t n);
 uint64_t hash64_final(const struct hash64 *h);
 /* One buffer at once. */
 uint64_t hash64(const void *data, size_t n, uint64_t seed);
+/* The same for a buffer of whole 32-byte blocks (a guest page), in one
+ * pass that also tells whether any byte is non-zero. */
+uint64_t hash64_blocks(const void *data, size_t n, uint64_t seed, bool *nonzero);
 
 /* The hash of a file's contents and its size. Returns 0, or -1 with a
  * message naming the file. */
