@@ -151,6 +151,16 @@ void exec_flush_tlb(struct cpu *cpu);
 void exec_flush_tlb_mmu(struct cpu *cpu, unsigned mmu_idx);
 void exec_flush_tlb_page(struct cpu *cpu, uint64_t va);
 
+/*
+ * For the timing model's TLBs (timing/core.h), from the ISA, when guest
+ * translations change without a soft-TLB flush through the calls above:
+ * a fence drops the modelled entries of va, or all of them; a context
+ * switch names the context (e.g. riscv: the ASID from satp) the regimes
+ * in idx_mask translate in from now on. No-ops under a static model.
+ */
+void exec_timing_tlb_fence(struct cpu *cpu, bool has_va, uint64_t va);
+void exec_timing_tlb_context(struct cpu *cpu, uint32_t idx_mask, uint32_t ctx);
+
 /* Drops all translated code (FENCE.I when a TB could be stale, cache full). */
 void exec_flush_code(struct machine *m);
 /* Invalidates translated code overlapping guest physical [addr, addr+len). */

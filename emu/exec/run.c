@@ -51,6 +51,22 @@ void exec_flush_tlb_page(struct cpu *cpu, uint64_t va)
         timing_tlb_flush_va(cpu->tc, va);
 }
 
+void exec_timing_tlb_fence(struct cpu *cpu, bool has_va, uint64_t va)
+{
+    if (!cpu->tc)
+        return;
+    if (has_va)
+        timing_tlb_flush_va(cpu->tc, va);
+    else
+        timing_tlb_flush(cpu->tc);
+}
+
+void exec_timing_tlb_context(struct cpu *cpu, uint32_t idx_mask, uint32_t ctx)
+{
+    if (cpu->tc)
+        timing_tlb_set_context(cpu->tc, idx_mask, ctx);
+}
+
 /* Runs chained TBs from tb until the budget ends or the loop must look. */
 static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t max_insns)
 {

@@ -45,6 +45,8 @@ struct timing_cpu *timing_cpu_create(const struct timing_model *tm, bool isa_wal
         timing_cpu_free(tc);
         return NULL;
     }
+    for (unsigned i = 0; i < TLB_NMMU; i++)
+        tc->space[i] = TIMING_SPACE(i, 0);
     /* The parser lets the first-level TLBs exist only together. */
     tc->tlb_on = isa_walks && tm->itlb.present && tm->dtlb.present;
     return tc;
@@ -175,7 +177,7 @@ void timing_tlb_learn(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsig
         return;
     tc->xlat_on |= 1u << mmu_idx;
     struct ttlb *l1 = fetch ? &tc->itlb : &tc->dtlb;
-    if (!ttlb_lookup(l1, va, mmu_idx))
+    if (!ttlb_lookup(l1, va, tc->space[mmu_idx]))
         timing_tlb_miss(cpu, tc, va, mmu_idx, fetch, acc);
 }
 
@@ -183,7 +185,8 @@ void timing_tlb_learn(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsig
 void timing_tlb_miss(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsigned mmu_idx, bool fetch,
                      enum tlb_access acc)
 {
-    unsigned shift = tc->l2tlb.e ? ttlb_lookup(&tc->l2tlb, va, mmu_idx) : 0;
+    uint64_t space = tc->space[mmu_idx];
+    unsigned shift = tc->l2tlb.e ? ttlb_lookup(&tc->l2tlb, va, space) : 0;
     if (shift) {
         cpu->cycles += tc->tm->l2tlb.hit;
         tc->tlb_stall += tc->tm->l2tlb.hit;
@@ -195,9 +198,9 @@ void timing_tlb_miss(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsign
         if (!shift)
             return;                     /* the access faults: nothing is held */
         if (tc->l2tlb.e)
-            ttlb_insert(&tc->l2tlb, va, mmu_idx, shift);
+            ttlb_insert(&tc->l2tlb, va, space, shift);
     }
-    ttlb_insert(fetch ? &tc->itlb : &tc->dtlb, va, mmu_idx, shift);
+    ttlb_insert(fetch ? &tc->itlb : &tc->dtlb, va, space, shift);
 }
 
 void timing_tlb_flush(struct timing_cpu *tc)
@@ -209,6 +212,16 @@ void timing_tlb_flush(struct timing_cpu *tc)
     if (tc->l2tlb.e)
         ttlb_flush_all(&tc->l2tlb);
     tc->xlat_known = tc->xlat_on = 0;
+}
+
+void timing_tlb_set_context(struct timing_cpu *tc, uint32_t idx_mask, uint32_t ctx)
+{
+    for (unsigned i = 0; i < TLB_NMMU; i++) {
+        if (idx_mask & (1u << i))
+            tc->space[i] = TIMING_SPACE(i, ctx);
+    }
+    tc->xlat_known &= ~idx_mask;
+    tc->xlat_on &= ~idx_mask;
 }
 
 void timing_tlb_flush_va(struct timing_cpu *tc, uint64_t va)

@@ -27,6 +27,11 @@
 #include "timing/model.h"
 #include "timing/tlb_model.h"
 
+/* Address-space numbers of the modelled TLBs: a regime (mmu_idx) and the
+ * context the ISA last named for it (exec_timing_tlb_context). */
+#define TIMING_SPACE(mmu_idx, ctx) ((uint64_t)(ctx) << 8 | (mmu_idx))
+_Static_assert(TLB_NMMU <= 32, "timing_cpu keeps regimes in 32-bit masks");
+
 struct timing_cpu {
     const struct timing_model *tm;
     struct tcache l1i, l1d, l2, l3;
@@ -35,6 +40,7 @@ struct timing_cpu {
     bool tlb_on;                /* the model has TLBs and the ISA describes walks */
     uint32_t xlat_known;        /* mmu_idx bits: whether it translates is known ... */
     uint32_t xlat_on;           /* ... and it does (since the last flush) */
+    uint64_t space[TLB_NMMU];   /* TIMING_SPACE of each regime now */
     uint64_t walks;             /* page walks (misses in every TLB level) */
     /* Cycles added by each cause, on top of the static cost. */
     uint64_t fetch_stall, load_stall, tlb_stall, branch_stall;
@@ -46,9 +52,14 @@ struct timing_cpu *timing_cpu_create(const struct timing_model *tm, bool isa_wal
 void timing_cpu_free(struct timing_cpu *tc);
 
 /* The guest's translations changed: every modelled TLB, or the entries of
- * va, are dropped (soft-TLB flushes of exec/ call these). */
+ * va, are dropped (soft-TLB flushes and exec_timing_tlb_fence call these). */
 void timing_tlb_flush(struct timing_cpu *tc);
 void timing_tlb_flush_va(struct timing_cpu *tc, uint64_t va);
+
+/* The regimes in idx_mask now translate in context ctx (an ASID, a VMID
+ * and guest ASID: any number the ISA chooses). Entries of other contexts
+ * stay; whether the regimes translate at all is looked up again. */
+void timing_tlb_set_context(struct timing_cpu *tc, uint32_t idx_mask, uint32_t ctx);
 
 /* Out-of-line parts of the hooks. */
 void timing_tlb_learn(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsigned mmu_idx, bool fetch,
@@ -67,7 +78,7 @@ static inline void timing_tlb(struct cpu *cpu, struct timing_cpu *tc, struct ttl
 {
     uint32_t bit = 1u << mmu_idx;
     if (tc->xlat_on & bit) {
-        if (!ttlb_lookup(l1, va, mmu_idx))
+        if (!ttlb_lookup(l1, va, tc->space[mmu_idx]))
             timing_tlb_miss(cpu, tc, va, mmu_idx, fetch, acc);
     } else if (!(tc->xlat_known & bit)) {
         timing_tlb_learn(cpu, tc, va, mmu_idx, fetch, acc);

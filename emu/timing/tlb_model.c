@@ -26,17 +26,17 @@ static struct ttlb_entry *ttlb_set(struct ttlb *t, uint64_t va)
     return t->e + (size_t)((va >> TTLB_BASE_SHIFT) & t->set_mask) * t->ways;
 }
 
-static bool ttlb_match(const struct ttlb_entry *e, uint64_t va, unsigned mmu_idx)
+static bool ttlb_match(const struct ttlb_entry *e, uint64_t va, uint64_t space)
 {
-    return e->shift && e->mmu_idx == mmu_idx && (va >> e->shift) == e->vpn;
+    return e->shift && e->space == space && (va >> e->shift) == e->vpn;
 }
 
 /* Not the most recent entry of its set: search the others. */
-unsigned ttlb_lookup_slow(struct ttlb *t, uint64_t va, unsigned mmu_idx)
+unsigned ttlb_lookup_slow(struct ttlb *t, uint64_t va, uint64_t space)
 {
     struct ttlb_entry *set = ttlb_set(t, va);
     for (uint32_t w = 1; w < t->ways; w++) {
-        if (ttlb_match(&set[w], va, mmu_idx)) {
+        if (ttlb_match(&set[w], va, space)) {
             struct ttlb_entry hit = set[w];
             memmove(set + 1, set, w * sizeof(*set));
             set[0] = hit;
@@ -47,11 +47,11 @@ unsigned ttlb_lookup_slow(struct ttlb *t, uint64_t va, unsigned mmu_idx)
     return 0;
 }
 
-void ttlb_insert(struct ttlb *t, uint64_t va, unsigned mmu_idx, unsigned shift)
+void ttlb_insert(struct ttlb *t, uint64_t va, uint64_t space, unsigned shift)
 {
     struct ttlb_entry *set = ttlb_set(t, va);
     memmove(set + 1, set, (t->ways - 1) * sizeof(*set));
-    set[0] = (struct ttlb_entry){ .vpn = va >> shift, .shift = (uint8_t)shift, .mmu_idx = (uint8_t)mmu_idx };
+    set[0] = (struct ttlb_entry){ .vpn = va >> shift, .space = space, .shift = (uint8_t)shift };
 }
 
 void ttlb_flush_all(struct ttlb *t)

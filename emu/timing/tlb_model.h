@@ -4,16 +4,19 @@
  * path and has nothing to do with timing.)
  *
  * Set-associative with LRU (fully associative when ways == entries). An
- * entry maps one page of its size (4 KiB, or a superpage) for one
- * translation regime (the engine's mmu_idx). Sets are indexed by the
+ * entry maps one page of its size (4 KiB, or a superpage) in one address
+ * space: a number naming the translation regime (the engine's mmu_idx)
+ * and the context the ISA runs it in (ASID, VMID; timing/core.h), so
+ * switching between two contexts keeps both sets of entries, as with
+ * ASID-tagged TLBs. Sets are indexed by the
  * 4 KiB page number, so a superpage entry is found from the pages of its
  * set only: in a set-associative TLB other parts of the superpage refill
  * on their own, as in TLBs that splinter superpages.
  *
  *   struct ttlb t;
  *   ttlb_init(&t, 40, 40);
- *   if (!ttlb_lookup(&t, va, mmu_idx))
- *       ttlb_insert(&t, va, mmu_idx, 12);
+ *   if (!ttlb_lookup(&t, va, space))
+ *       ttlb_insert(&t, va, space, 12);
  */
 #ifndef EMU_TIMING_TLB_MODEL_H
 #define EMU_TIMING_TLB_MODEL_H
@@ -26,8 +29,8 @@
 
 struct ttlb_entry {
     uint64_t vpn;           /* va >> shift */
+    uint64_t space;
     uint8_t shift;          /* log2 of the page size; 0 = empty entry */
-    uint8_t mmu_idx;
 };
 
 struct ttlb {
@@ -42,26 +45,26 @@ struct ttlb {
 int ttlb_init(struct ttlb *t, uint32_t entries, uint32_t ways);
 void ttlb_free(struct ttlb *t);
 
-unsigned ttlb_lookup_slow(struct ttlb *t, uint64_t va, unsigned mmu_idx);
+unsigned ttlb_lookup_slow(struct ttlb *t, uint64_t va, uint64_t space);
 
-/* Looks up the translation of va for mmu_idx; a hit becomes the most
- * recent entry of its set. Returns the log2 page size of the entry that
- * holds it, 0 when none does. Counts an access, and a miss on 0. */
-static inline unsigned ttlb_lookup(struct ttlb *t, uint64_t va, unsigned mmu_idx)
+/* Looks up the translation of va in space; a hit becomes the most recent
+ * entry of its set. Returns the log2 page size of the entry that holds
+ * it, 0 when none does. Counts an access, and a miss on 0. */
+static inline unsigned ttlb_lookup(struct ttlb *t, uint64_t va, uint64_t space)
 {
     const struct ttlb_entry *e = t->e + (size_t)((va >> TTLB_BASE_SHIFT) & t->set_mask) * t->ways;
     t->access++;
-    if (e->shift && e->mmu_idx == mmu_idx && (va >> e->shift) == e->vpn)
+    if (e->shift && e->space == space && (va >> e->shift) == e->vpn)
         return e->shift;
-    return ttlb_lookup_slow(t, va, mmu_idx);
+    return ttlb_lookup_slow(t, va, space);
 }
 
-/* Holds the translation of the page of size 1 << shift around va,
- * evicting the least recently used entry of its set. */
-void ttlb_insert(struct ttlb *t, uint64_t va, unsigned mmu_idx, unsigned shift);
+/* Holds the translation of the page of size 1 << shift around va in
+ * space, evicting the least recently used entry of its set. */
+void ttlb_insert(struct ttlb *t, uint64_t va, uint64_t space, unsigned shift);
 
 void ttlb_flush_all(struct ttlb *t);
-/* Drops every entry that maps va, in any regime. */
+/* Drops every entry that maps va, in any space. */
 void ttlb_flush_va(struct ttlb *t, uint64_t va);
 
 #endif

@@ -14,6 +14,7 @@
  *   08 o  if r0 != 0: pc += 2 + (int8)o     BRANCH (ends the TB)
  *   09 0  pc = r5                           JUMP, indirect (ends the TB)
  *   0a 0  store64 [r1] = r0                 STORE
+ *   0d n  TLB context := n for regime 0     SYSTEM (ends the TB)
  *   0e 0  flush the TLBs (exec_flush_tlb)   SYSTEM (ends the TB)
  *   0f 0  stop the machine                  SYSTEM (ends the TB)
  * The translation regime (mmu_idx) is r6: 0 translates through a toy
@@ -80,6 +81,13 @@ static uint64_t toy_flush(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, i
     return 0;
 }
 
+static uint64_t toy_context(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, int64_t imm)
+{
+    exec_timing_tlb_context(cpu, 1u << 0, (uint32_t)a);
+    cpu->r[TOY_PC] = (uint64_t)imm;
+    return 0;
+}
+
 static int toy_translate(struct cpu *cpu, struct ir_builder *b, uint64_t pc, uint32_t flags)
 {
     for (uint64_t cur = pc;; cur += 2) {
@@ -117,6 +125,12 @@ static int toy_translate(struct cpu *cpu, struct ir_builder *b, uint64_t pc, uin
             ir_insn_start(b, off, OPC_STORE);
             ir_st(b, 1, 0, 0, IR_MO_64, flags);
             break;
+        case 0x0d:
+            ir_insn_start(b, off, OPC_SYSTEM);
+            ir_movi(b, t, arg);
+            ir_call(b, toy_context, IR_CALL_NO_RESULT, 0, t, 0, 0, (int64_t)(cur + 2));
+            ir_exit(b);
+            return 0;
         case 0x0e:
         case 0x0f:
             ir_insn_start(b, off, OPC_SYSTEM);
@@ -364,6 +378,23 @@ START_TEST(test_timing_flush_forgets_translations)
 }
 END_TEST
 
+START_TEST(test_timing_context_switch_keeps_both_contexts)
+{
+    /*   0x1000  ld; ctx 1    fetch: walk 136, L1I 56; ld: walk 24, data 56
+     *   0x1004  ld; ctx 0    context 1 holds nothing: fetch walk 24; ld walk 24
+     *   0x1008  ld; stop     back in context 0: its entries are still there */
+    struct toy *t = toy_create(model_tlbs);
+    const uint8_t prog[] = { 0x06, 0, 0x0d, 1, 0x06, 0, 0x0d, 0, 0x06, 0, 0x0f, 0 };
+    t->cpu.r[1] = 0x2040;
+    toy_run(t, prog, sizeof(prog));
+    ck_assert_uint_eq(t->cpu.cycles, 3 + 136 + 56 + 24 + 56 + 3 + 24 + 24 + 3);
+    ck_assert_uint_eq(t->cpu.tc->walks, 4);
+    ck_assert_uint_eq(t->cpu.tc->dtlb.access, 3);
+    ck_assert_uint_eq(t->cpu.tc->dtlb.miss, 2);
+    toy_destroy(t);
+}
+END_TEST
+
 START_TEST(test_timing_untranslated_regime_skips_tlbs)
 {
     struct toy *t = toy_create(model_tlbs);
@@ -466,6 +497,7 @@ static Suite *timing_exec_suite(void)
     tcase_add_test(tc, test_timing_branch_and_indirect_mispredicts);
     tcase_add_test(tc, test_timing_tlb_walks_and_second_level_hit);
     tcase_add_test(tc, test_timing_flush_forgets_translations);
+    tcase_add_test(tc, test_timing_context_switch_keeps_both_contexts);
     tcase_add_test(tc, test_timing_untranslated_regime_skips_tlbs);
     tcase_add_test(tc, test_timing_same_run_same_cycles);
     tcase_add_test(tc, test_timing_stats_report_model_counters);

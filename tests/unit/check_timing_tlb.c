@@ -1,7 +1,7 @@
 /*
  * Unit tests for timing/tlb_model: modelled TLB hits and misses for
  * hand-worked sequences: LRU in a fully associative TLB, set indexing by
- * the 4 KiB page, superpages, regimes kept apart, and flushes.
+ * the 4 KiB page, superpages, address spaces kept apart, and flushes.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -63,13 +63,17 @@ START_TEST(test_tlb_superpage_covers_its_range)
 }
 END_TEST
 
-START_TEST(test_tlb_regimes_do_not_share_entries)
+START_TEST(test_tlb_spaces_do_not_share_entries)
 {
+    /* Two address spaces (e.g. two ASIDs) hold the same page side by side. */
     struct ttlb t;
     ck_assert_int_eq(ttlb_init(&t, 8, 8), 0);
-    ttlb_insert(&t, PAGE(7), 1, 12);
-    ck_assert_uint_eq(ttlb_lookup(&t, PAGE(7), 0), 0);
-    ck_assert_uint_eq(ttlb_lookup(&t, PAGE(7), 1), 12);
+    ttlb_insert(&t, PAGE(7), 0x101, 12);
+    ck_assert_uint_eq(ttlb_lookup(&t, PAGE(7), 0x001), 0);
+    ttlb_insert(&t, PAGE(7), 0x001, 12);
+    ck_assert_uint_eq(ttlb_lookup(&t, PAGE(7), 0x101), 12);
+    ck_assert_uint_eq(ttlb_lookup(&t, PAGE(7), 0x001), 12);
+    ck_assert_uint_eq(ttlb_lookup(&t, PAGE(7), 0x201), 0);
     ttlb_free(&t);
 }
 END_TEST
@@ -98,7 +102,7 @@ static Suite *timing_tlb_suite(void)
     tcase_add_test(tc, test_tlb_fully_associative_lru);
     tcase_add_test(tc, test_tlb_sets_indexed_by_4k_page);
     tcase_add_test(tc, test_tlb_superpage_covers_its_range);
-    tcase_add_test(tc, test_tlb_regimes_do_not_share_entries);
+    tcase_add_test(tc, test_tlb_spaces_do_not_share_entries);
     tcase_add_test(tc, test_tlb_flush_va_drops_superpage_from_any_page_in_it);
     suite_add_tcase(s, tc);
     return s;
