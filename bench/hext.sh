@@ -1,8 +1,8 @@
 #!/bin/sh
 # What the hypervisor extension costs a guest (not a test): the same
 # integer loop (tests/guest/kvm_payload.S, 20 instructions per iteration,
-# a load and a store among them) timed by the host between the payload's
-# "loop start" and "loop end" console lines, in emu, as
+# a load and a store among them) timed by emu's host CPU time between the
+# payload's "loop start" and "loop end" console lines, in emu, as
 #   bare  the payload alone under OpenSBI (S-mode, no translation),
 #   vs    the VS-mode guest of the project's hypervisor
 #         (firmware/riscv/hyp/sbi_host.c; G-stage Sv39x4 in 2 MiB pages),
@@ -56,7 +56,7 @@ cp "$out/kvm_payload.bin" "$out/initramfs/kvm_payload.bin"
 (cd "$out/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
     >"$out/initramfs.cpio.gz"
 
-# measure NAME CMD...: the fewest seconds between the loop marks over
+# measure NAME CMD...: the fewest CPU seconds between the loop marks over
 # $repeat runs in $secs, the loop's checksum in $sum.
 measure() {
     name=$1
@@ -98,7 +98,7 @@ rows = [("bare (S-mode under OpenSBI)", float(sys.argv[2])),
         ("L2 guest of Linux KVM", float(sys.argv[4]))]
 bare_mips = insns / rows[0][1] / 1e6
 print(f"loop: {iters} iterations, {insns} instructions")
-print(f"{'':34}{'seconds':>10}{'MIPS':>10}{'vs bare':>10}")
+print(f"{'':34}{'cpu s':>10}{'MIPS':>10}{'vs bare':>10}")
 for name, secs in rows:
     mips = insns / secs / 1e6
     print(f"{name:34}{secs:10.3f}{mips:10.1f}{mips / bare_mips:10.2f}")
