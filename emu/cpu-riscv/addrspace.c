@@ -20,6 +20,9 @@
  *
  * An entry caches PMP and PBMT decisions too; the CSRs that change those
  * flush everything (csr.c), which covers the fences M-mode would issue.
+ *
+ * A detailed timing model keeps TLBs of its own: it hears of each context
+ * switch (by the bank's context number) and of each fence.
  */
 #include <string.h>
 
@@ -45,6 +48,14 @@ static void rv_forget_pcs(struct rv_cpu *rv)
     memset(rv->cpu.jmp_cache, 0, sizeof(rv->cpu.jmp_cache));
 }
 
+/* Tells the timing model which contexts are in force. */
+static void rv_timing_contexts(struct rv_cpu *rv)
+{
+    struct rv_hart *h = rv_hart_of(rv);
+    exec_timing_tlb_context(&rv->cpu, RV_CTX_HS, tlb_ctx_id(&h->ctx_hs));
+    exec_timing_tlb_context(&rv->cpu, RV_CTX_VS, tlb_ctx_id(&h->ctx_vs));
+}
+
 void rv_tlb_ctx_reset(struct rv_cpu *rv)
 {
     struct rv_hart *h = rv_hart_of(rv);
@@ -53,6 +64,7 @@ void rv_tlb_ctx_reset(struct rv_cpu *rv)
     tlb_ctx_init(&h->ctx_vs, &rv->cpu.tlb, RV_CTX_VS, rv->hgatp, rv->vsatp);
     h->max_leaf_size = h->max_leaf_size_vs = 4096;
     rv_forget_pcs(rv);
+    rv_timing_contexts(rv);
 }
 
 void rv_tlb_ctx_update(struct rv_cpu *rv)
@@ -60,8 +72,10 @@ void rv_tlb_ctx_update(struct rv_cpu *rv)
     struct rv_hart *h = rv_hart_of(rv);
     bool changed = tlb_ctx_switch(&h->ctx_hs, &rv->cpu.tlb, rv->satp, 0);
     changed |= tlb_ctx_switch(&h->ctx_vs, &rv->cpu.tlb, rv->hgatp, rv->vsatp);
-    if (changed)
+    if (changed) {
         rv_forget_pcs(rv);
+        rv_timing_contexts(rv);
+    }
 }
 
 /* The banks of g whose key passes the ASID/VMID test: one address or all. */
@@ -77,6 +91,8 @@ static void rv_fence_banks(struct rv_cpu *rv, struct tlb_ctx *g, uint64_t max_le
             tlb_ctx_flush_bank(g, &rv->cpu.tlb, b);
     }
     rv_forget_pcs(rv);
+    /* The modelled TLBs are not split by bank: the address, or all. */
+    exec_timing_tlb_fence(&rv->cpu, has_va, va);
 }
 
 static bool rv_match_hs_asid(const struct rv_cpu *rv, const uint64_t key[2], uint64_t asid)

@@ -44,6 +44,7 @@ bool tlb_ctx_switch(struct tlb_ctx *g, struct tlb *t, uint64_t k0, uint64_t k1)
         g->key[b][0] = k0;
         g->key[b][1] = k1;
         g->valid[b] = true;
+        g->serial[b] = ++g->next_serial;
         tlb_ctx_flush_bank(g, t, b);
     }
     g->last_use[b] = g->clock;

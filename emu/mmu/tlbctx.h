@@ -29,8 +29,18 @@ struct tlb_ctx {
     bool valid[TLB_NBANK];              /* the bank holds a context */
     uint64_t last_use[TLB_NBANK];       /* for choosing a victim */
     uint64_t clock;
+    uint32_t serial[TLB_NBANK];         /* a number for each context a bank took */
+    uint32_t next_serial;
     unsigned cur;                       /* bank selected for the group */
 };
+
+/* A number naming the context in force: it changes whenever a bank takes
+ * a new context, and comes back with a bank that kept its context (for
+ * whatever else caches translations by context, e.g. modelled TLBs). */
+static inline uint32_t tlb_ctx_id(const struct tlb_ctx *g)
+{
+    return g->serial[g->cur];
+}
 
 /* Bank 0 holds context (k0, k1) and is selected; the others are empty. */
 void tlb_ctx_init(struct tlb_ctx *g, struct tlb *t, uint32_t idx_mask, uint64_t k0, uint64_t k1);

@@ -2,8 +2,8 @@
  * Unit tests for mmu/tlbctx: soft-TLB banks per address-space context.
  * A group of regimes switches banks together, keeps the entries of the
  * context it left, reuses the least recently used bank for a new context
- * (emptied), and fences drop one bank, the banks a predicate names, or
- * the 4 KiB pieces of one leaf.
+ * (emptied, under a new context number), and fences drop one bank, the
+ * banks a predicate names, or the 4 KiB pieces of one leaf.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -85,6 +85,20 @@ START_TEST(test_tlbctx_second_key_word_counts)
 }
 END_TEST
 
+START_TEST(test_tlbctx_id_names_contexts)
+{
+    uint32_t first = tlb_ctx_id(&g);
+    tlb_ctx_switch(&g, &tlb, 200, 0);
+    uint32_t second = tlb_ctx_id(&g);
+    ck_assert_uint_ne(second, first);
+    tlb_ctx_switch(&g, &tlb, 100, 0);
+    ck_assert_uint_eq(tlb_ctx_id(&g), first);       /* a kept context keeps its number */
+    tlb_ctx_switch(&g, &tlb, 300, 0);               /* reuses 200's bank */
+    ck_assert_uint_ne(tlb_ctx_id(&g), second);
+    ck_assert_uint_ne(tlb_ctx_id(&g), first);
+}
+END_TEST
+
 static bool key_is(const uint64_t key[2], uint64_t arg)
 {
     return key[0] == arg;
@@ -129,6 +143,7 @@ static Suite *tlbctx_suite(void)
     tcase_add_test(tc, test_tlbctx_group_switches_together_others_stay);
     tcase_add_test(tc, test_tlbctx_new_context_reuses_lru_bank_emptied);
     tcase_add_test(tc, test_tlbctx_second_key_word_counts);
+    tcase_add_test(tc, test_tlbctx_id_names_contexts);
     tcase_add_test(tc, test_tlbctx_flush_matching_names_banks);
     tcase_add_test(tc, test_tlbctx_flush_block_drops_leaf_pieces);
     suite_add_tcase(s, tc);
