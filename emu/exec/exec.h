@@ -146,6 +146,12 @@ uint64_t exec_run(struct cpu *cpu, uint64_t until);
 void exec_set_timing(struct machine *m, const struct timing_model *tm);
 int exec_select_timing(struct machine *m, const char *spec, struct emu_err *err);
 
+/* Saves, loads or hashes the detailed timing model's state of cpu (its
+ * caches, TLBs, predictor and counters) into s, for snapshots: a restored
+ * run then charges what the uninterrupted one would. Nothing under a
+ * static model. Returns snap_status(s). */
+int exec_timing_snap(struct cpu *cpu, struct snap *s);
+
 /* Both the soft TLB and the jump cache; call on every translation change. */
 void exec_flush_tlb(struct cpu *cpu);
 void exec_flush_tlb_mmu(struct cpu *cpu, unsigned mmu_idx);

@@ -114,19 +114,6 @@ static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t m
     }
 }
 
-/* A detailed timing model gives the vCPU its caches, TLBs and predictor
- * on its first run. False when there is no memory for them. */
-static bool exec_timing_ready(struct cpu *cpu)
-{
-    struct exec_cache *c = cpu->m->exec;
-    if (!c->timed || cpu->tc)
-        return true;
-    if (!c->tcpu[cpu->index])
-        c->tcpu[cpu->index] = timing_cpu_create(&c->model, cpu->isa->walk_trace != NULL);
-    cpu->tc = c->tcpu[cpu->index];
-    return cpu->tc != NULL;
-}
-
 uint64_t exec_run(struct cpu *cpu, uint64_t until)
 {
     struct machine *m = cpu->m;

@@ -74,6 +74,10 @@ void exec_cache_destroy(struct exec_cache *c);
  * when the pc cannot be fetched. */
 struct tb *tb_find(struct cpu *cpu, uint64_t pc, uint32_t flags);
 
+/* A detailed timing model gives the vCPU its caches, TLBs and predictor
+ * on its first run (or snapshot). False when there is no memory for them. */
+bool exec_timing_ready(struct cpu *cpu);
+
 /* Runs one TB; returns a chained successor to run next, or NULL. *link is
  * set to the jump slot the TB left through when that slot may be chained. */
 struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link);

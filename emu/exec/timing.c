@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/snap.h"
 #include "exec/tb.h"
 #include "timing/core.h"
 #include "timing/model.h"
@@ -37,4 +38,24 @@ int exec_select_timing(struct machine *m, const char *spec, struct emu_err *err)
         return -1;
     exec_set_timing(m, &tm);
     return 0;
+}
+
+bool exec_timing_ready(struct cpu *cpu)
+{
+    struct exec_cache *c = cpu->m->exec;
+    if (!c->timed || cpu->tc)
+        return true;
+    if (!c->tcpu[cpu->index])
+        c->tcpu[cpu->index] = timing_cpu_create(&c->model, cpu->isa->walk_trace != NULL);
+    cpu->tc = c->tcpu[cpu->index];
+    return cpu->tc != NULL;
+}
+
+int exec_timing_snap(struct cpu *cpu, struct snap *s)
+{
+    if (!cpu->m->exec->timed)
+        return snap_status(s);
+    if (!exec_timing_ready(cpu))
+        return snap_fail(s, "out of memory for the caches of timing model %s", cpu->m->exec->model.name);
+    return timing_cpu_snap(cpu->tc, s);
 }

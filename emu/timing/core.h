@@ -160,6 +160,11 @@ static inline void timing_on_indirect(struct cpu *cpu, struct timing_cpu *tc, ui
     }
 }
 
+/* Saves, loads or hashes tc (core/snap.h); the model must be the one it
+ * was saved with. Returns snap_status(s). */
+struct snap;
+int timing_cpu_snap(struct timing_cpu *tc, struct snap *s);
+
 /* The counters of a vCPU's model, for the statistics file (docs/stats.md);
  * they add up over vCPUs. */
 enum { TIMING_L1I, TIMING_L1D, TIMING_L2, TIMING_L3, TIMING_NCACHES };

@@ -23,10 +23,12 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/dev.h"
 #include "core/machine.h"
 #include "core/memmap.h"
+#include "core/snap.h"
 #include "core/stats.h"
 #include "exec/exec.h"
 #include "timing/core.h"
@@ -66,6 +68,21 @@ static const char model_tlbs[] =
     "tlb dtlb entries 2\n"
     "tlb l2tlb entries 8 hit 6\n"
     "walk latency 20\n";
+
+/* Caches, TLBs and a predictor: every part of the state. */
+static const char model_both[] =
+    "name toy-both\n"
+    "frequency 1GHz\n"
+    "latency default 1\n"
+    "cache l1i size 1K ways 2 line 64 hit 1 miss 2\n"
+    "cache l1d size 1K ways 2 line 64 hit 2 miss 3\n"
+    "cache l2 size 4K ways 4 line 64 hit 10 miss 5\n"
+    "dram latency 50\n"
+    "tlb itlb entries 2\n"
+    "tlb dtlb entries 2\n"
+    "tlb l2tlb entries 8 hit 6\n"
+    "walk latency 20\n"
+    "branch gshare entries 16 history 2 btb 4 penalty 7\n";
 
 static uint64_t toy_stop(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, int64_t imm)
 {
@@ -212,6 +229,7 @@ static void toy_run(struct toy *t, const uint8_t *code, size_t len)
 {
     ck_assert_int_eq(machine_phys_write(&t->m, 0x1000, code, len), 0);
     t->cpu.r[TOY_PC] = 0x1000;
+    t->m.stop = MACHINE_RUNNING;
     ck_assert_int_eq(machine_run(&t->m), MACHINE_STOP_POWEROFF);
 }
 
@@ -472,6 +490,96 @@ START_TEST(test_timing_stats_report_model_counters)
 }
 END_TEST
 
+/* The hash of the timing section of t's vCPU. */
+static uint64_t toy_timing_hash(struct toy *t)
+{
+    struct snap *s = snap_hasher();
+    snap_begin(s, "timing0");
+    ck_assert_int_eq(exec_timing_snap(&t->cpu, s), 0);
+    snap_end(s);
+    uint64_t h = snap_hash_value(s, 0);
+    snap_free(s);
+    return h;
+}
+
+START_TEST(test_timing_snapshot_restores_model_state)
+{
+    /* t1 runs the program twice; t2 starts from t1's state after the
+     * first run, restored from a snapshot; t3 starts cold.
+     *   ld; r1 += 4096; ld; r0 -= 2; if r0 != 0 goto next; stop */
+    const uint8_t prog[] = { 0x06, 0, 0x07, 0x40, 0x06, 0, 0x01, 0xfe, 0x08, 0, 0x0f, 0 };
+    struct emu_err err;
+    char path[] = "/tmp/check_timing_snapXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+
+    struct toy *t1 = toy_create(model_both), *t2 = toy_create(model_both), *t3 = toy_create(model_both);
+    t1->cpu.r[1] = 0x2040;
+    toy_run(t1, prog, sizeof(prog));
+    struct snap *s = snap_create(path, SNAP_KIND_SNAPSHOT, 1, &err);
+    ck_assert_ptr_nonnull(s);
+    snap_begin(s, "timing0");
+    ck_assert_int_eq(exec_timing_snap(&t1->cpu, s), 0);
+    snap_end(s);
+    ck_assert_int_eq(snap_close(s, &err), 0);
+    s = snap_open(path, SNAP_KIND_SNAPSHOT, &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    snap_begin(s, "timing0");
+    ck_assert_int_eq(exec_timing_snap(&t2->cpu, s), 0);
+    snap_end(s);
+    ck_assert_msg(snap_close(s, &err) == 0, "%s", err.msg);
+    unlink(path);
+    ck_assert_uint_eq(toy_timing_hash(t1), toy_timing_hash(t2));
+
+    uint64_t c1 = t1->cpu.cycles, c2 = t2->cpu.cycles, c3 = t3->cpu.cycles;
+    t1->cpu.r[1] = t2->cpu.r[1] = t3->cpu.r[1] = 0x2040;
+    toy_run(t1, prog, sizeof(prog));
+    toy_run(t2, prog, sizeof(prog));
+    toy_run(t3, prog, sizeof(prog));
+    ck_assert_uint_eq(t2->cpu.cycles - c2, t1->cpu.cycles - c1);
+    ck_assert_uint_gt(t3->cpu.cycles - c3, t1->cpu.cycles - c1);    /* cold caches cost more */
+    ck_assert_uint_eq(toy_timing_hash(t1), toy_timing_hash(t2));
+    ck_assert_uint_ne(toy_timing_hash(t1), toy_timing_hash(t3));
+    toy_destroy(t1);
+    toy_destroy(t2);
+    toy_destroy(t3);
+}
+END_TEST
+
+START_TEST(test_timing_snapshot_refuses_bad_counter)
+{
+    /* A predictor counter above 3 in a file is refused, not loaded. */
+    struct toy *t = toy_create(model_both);
+    struct emu_err err;
+    char path[] = "/tmp/check_timing_snapXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    struct snap *s = snap_create(path, SNAP_KIND_SNAPSHOT, 1, &err);
+    snap_begin(s, "timing0");
+    ck_assert_int_eq(exec_timing_snap(&t->cpu, s), 0);
+    snap_end(s);
+    ck_assert_int_eq(snap_close(s, &err), 0);
+    t->cpu.tc->bp.ctr[0] = 9;           /* what a damaged save would hold, saved again */
+    s = snap_create(path, SNAP_KIND_SNAPSHOT, 1, &err);
+    snap_begin(s, "timing0");
+    ck_assert_int_eq(exec_timing_snap(&t->cpu, s), 0);
+    snap_end(s);
+    ck_assert_int_eq(snap_close(s, &err), 0);
+    struct toy *u = toy_create(model_both);
+    s = snap_open(path, SNAP_KIND_SNAPSHOT, &err);
+    ck_assert_ptr_nonnull(s);
+    snap_begin(s, "timing0");
+    ck_assert_int_eq(exec_timing_snap(&u->cpu, s), -1);
+    ck_assert_ptr_nonnull(strstr(snap_error(s), "branch counter 0 holds 9"));
+    snap_free(s);
+    unlink(path);
+    toy_destroy(t);
+    toy_destroy(u);
+}
+END_TEST
+
 START_TEST(test_timing_model_sets_core_clock)
 {
     struct toy *t = toy_create(NULL);
@@ -501,6 +609,8 @@ static Suite *timing_exec_suite(void)
     tcase_add_test(tc, test_timing_untranslated_regime_skips_tlbs);
     tcase_add_test(tc, test_timing_same_run_same_cycles);
     tcase_add_test(tc, test_timing_stats_report_model_counters);
+    tcase_add_test(tc, test_timing_snapshot_restores_model_state);
+    tcase_add_test(tc, test_timing_snapshot_refuses_bad_counter);
     tcase_add_test(tc, test_timing_model_sets_core_clock);
     suite_add_tcase(s, tc);
     return s;
