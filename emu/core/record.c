@@ -2,9 +2,10 @@
  * The input log (see record.h; byte layout in docs/replay.md).
  *
  * After its header section, the log is a stream of records, each a type
- * byte and the change of virtual time since the previous record (a
- * zigzag LEB128 varint: records come in the order inputs were taken,
- * and a vCPU's clock may trail the clock of the event before it):
+ * byte and the change of virtual time since the previous record, or since
+ * cycle 0 for the first (a zigzag LEB128 varint: records come in the
+ * order inputs were taken, and a vCPU's clock may trail the clock of the
+ * event before it):
  *   1 SERIAL  dt, byte              a byte the console delivered
  *   2 EOF     dt                    the console's input ended
  *   3 HASH    dt, bitmap, hashes    state hash: a bit per section, set
@@ -54,7 +55,7 @@ struct record {
     FILE *hash_out;
     bool hash_out_owned;
     uint64_t interval;
-    uint64_t last_time;         /* time of the previous record written */
+    uint64_t last_time;         /* time of the previous record written (0 before the first) */
     bool interactive;
     /* State-hash sections, and the values last logged (write) or read (replay). */
     size_t nsec;
@@ -570,7 +571,6 @@ static int start_write(struct record *r, const struct record_config *rc, struct 
     }
     log_header(r, r->log, &config, sh);
     free(config);
-    r->last_time = r->m->vclock;
     write_hash(r, r->m->vclock, sh);
     if (snap_status(r->log) < 0)
         return emu_errf(err, "%s: %s", rc->path, snap_error(r->log));
@@ -618,8 +618,9 @@ static int open_replay(struct record *r, const struct record_config *rc, struct 
 static int start_replay(struct record *r, const struct record_config *rc, struct statehash *sh, struct emu_err *err)
 {
     if (r->recorded_start != r->m->vclock)
-        return emu_errf(err, "%s was recorded from cycle %" PRIu64 ", this run starts at cycle %" PRIu64, r->path,
-                        r->recorded_start, r->m->vclock);
+        return emu_errf(err, "%s was recorded from cycle %" PRIu64 ", this run starts at cycle %" PRIu64 "%s", r->path,
+                        r->recorded_start, r->m->vclock,
+                        r->recorded_start ? " (the recording began from a snapshot: give its --restore)" : "");
     if (check_config(r, r->recorded_config, rc->restore_path, err) < 0)
         return -1;
     if (sh->n != r->nsec)
@@ -630,6 +631,9 @@ static int start_replay(struct record *r, const struct record_config *rc, struct
                             sh->name[i]);
     }
     const struct rec *first = &r->recs[0];
+    if (first->time != r->m->vclock)
+        return emu_errf(err, "%s: its first state hash is at cycle %" PRIu64 ", its start at cycle %" PRIu64,
+                        rc->path, first->time, r->m->vclock);
     if (memcmp(r->hashvals + first->hashes, sh->value, r->nsec * sizeof(uint64_t))) {
         char list[160];
         differing_sections(r, sh, r->hashvals + first->hashes, list, sizeof(list));

@@ -70,6 +70,23 @@ for n in 1 2; do
     grep -q '^U-Boot 20[0-9][0-9]\.' <(tr -d '\r' <"$work/$name.re.out") || fail "$name: no answer to 'version'"
     echo "$name: interactive session replayed: output, stats and $(grep -c '^[0-9]' "$work/$name.hash") state hashes"
 done
+# A session the user ends with Ctrl-A X: its replay stops at the same cycle.
+cat >"$work/quit-session" <<'KEYS'
+expect Hit any key to stop autoboot
+send \r
+expect =>
+sleep 0.5
+send \x01x
+KEYS
+rc=0
+timeout "$wall" python3 "$here/pty_session.py" "$work/quit.out" "$work/quit-session" -- "$emu" "${opts[@]}" \
+    --record "$work/quit.log" --stats "$work/quit.json" --state-hash "$work/quit.hash" || rc=$?
+[ "$rc" -eq 0 ] || fail "quit: the terminal session ended with status $rc"
+grep -q '"stop_reason": "user"' "$work/quit.json" || fail "quit: Ctrl-A X did not stop the recorded run"
+run quit.re "${opts[@]}" --replay "$work/quit.log" --stats "$work/quit.re.json" --state-hash "$work/quit.re.hash" </dev/null
+check_replay quit
+echo "quit: a session ended by Ctrl-A X at cycle $(final_cycle "$work/quit.hash") replays to a stop at the same cycle"
+
 if cmp -s "$work/pty1.hash" "$work/pty2.hash"; then
     echo "note: both terminal sessions typed at the same virtual times"
 else

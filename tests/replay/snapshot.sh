@@ -93,6 +93,20 @@ snap_case uboot 1500000 "$work/keys" "$work/keys" 10000000 -nographic
 snap_case uboot 8000000 "$work/keys" "$work/keys-but-first" 10000000 -nographic
 snap_case uboot 60000000 "$work/keys" "$work/none" 10000000 -nographic
 
+# A recording that begins from a snapshot replays from the same snapshot.
+run from-snap -nographic --restore "$work/uboot.8000000.snap" --record "$work/from-snap.log" \
+    --state-hash "$work/from-snap.hash" <"$work/keys-but-first"
+want_rc from-snap 0
+run from-snap.re -nographic --restore "$work/uboot.8000000.snap" --replay "$work/from-snap.log" \
+    --state-hash "$work/from-snap.re.hash" </dev/null
+want_rc from-snap.re 0
+cmp -s "$work/from-snap.hash" "$work/from-snap.re.hash" && cmp -s "$work/from-snap.out" "$work/from-snap.re.out" ||
+    fail "from-snap: a recording made after a restore does not replay after the same restore"
+run from-snap.bare -nographic --replay "$work/from-snap.log" </dev/null
+want_rc from-snap.bare 2
+grep -q "give its --restore" "$work/from-snap.bare.err" || fail "from-snap.bare: $(cat "$work/from-snap.bare.err")"
+echo "from-snap: recorded after a restore, replayed after the same restore; refused without it"
+
 # Damaged and foreign snapshots.
 good=$work/uboot.1500000.snap
 refuse() {  # name message-part emu options...
