@@ -214,6 +214,10 @@ static int snap_cpu(struct cpu *cpu, struct snap *s)
         return snap_fail(s, "this CPU model cannot be saved yet");
     if (snap_status(s) == 0 && fn(cpu, s) < 0 && snap_status(s) == 0)
         snap_fail(s, "not restored");
+    /* The detailed timing model's caches, TLBs and predictor: they decide
+     * what the next accesses cost. */
+    if (snap_status(s) == 0)
+        exec_timing_snap(cpu, s);
     if (snap_loading(s))
         exec_flush_tlb(cpu);
     return snap_end(s);

@@ -20,7 +20,8 @@
  *
  * The file is written with core/snap.c (versioned, checksummed, zlib):
  *   "machine"          configuration, vclock, event-queue bookkeeping
- *   "cpu0".."cpuN"     the engine's part, then the ISA's (cpu_ops.save)
+ *   "cpu0".."cpuN"     the engine's part, the ISA's (cpu_ops.save), then the
+ *                      timing model's caches, TLBs and predictor
  *   one per device     dev_ops.save, in creation order: "uart0", "plic", ...
  *   "console"          serial input handed back and not yet read again
  *   "ram@0x80000000"   guest memory, MEMMAP_SNAP_SLICES slices per region
