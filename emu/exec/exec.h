@@ -54,7 +54,7 @@ struct tlb_fill {
  * the page it maps. With two-stage translation the list holds the reads of
  * both stages.
  */
-#define EXEC_WALK_MAX_PTES 32
+#define EXEC_WALK_MAX_PTES 40     /* riscv Sv57 under Sv57x4 reads 5 * (5 + 1) + 5 */
 struct exec_walk_trace {
     uint64_t page_size;     /* size of the leaf mapping */
     unsigned npte;          /* 0: this regime does not translate (e.g. bare) */
