@@ -242,6 +242,8 @@ int stats_write_stream(struct machine *m, FILE *f)
         json_begin_object(&j);
         json_kv_u64(&j, "index", i);
         stats_write_counts(&j, &s);
+        if (m->cpus[i]->ops && m->cpus[i]->ops->write_stats)
+            m->cpus[i]->ops->write_stats(m->cpus[i], &j);
         json_end_object(&j);
     }
     json_end_array(&j);

@@ -29,6 +29,8 @@ struct timing_cpu;
 struct timing_model;
 struct emu_err;
 
+struct json;
+
 struct cpu_ops {
     void     (*reset)(struct cpu *);
     /* Runs until cpu->cycles >= until_cycle or the machine must act. Returns cycles. */
@@ -39,6 +41,8 @@ struct cpu_ops {
     int      (*save)(struct cpu *, struct snap *);
     int      (*load)(struct cpu *, struct snap *);
     void     (*destroy)(struct cpu *);
+    /* Adds ISA-specific members to the vCPU's --stats object; may be NULL. */
+    void     (*write_stats)(struct cpu *, struct json *);
 };
 
 /* The result of a page walk, installed in the soft TLB by the engine. */

@@ -11,6 +11,7 @@ const struct guest_check guest_checks[] = {
     { "console", check_console },
     { "rtc", check_rtc },
     { "balloon", check_balloon },
+    { "kvm", check_kvm },
     { NULL, NULL },
 };
 
