@@ -17,8 +17,14 @@
  * event every character time takes at most one byte from the backend, and
  * only while the driver has a receive buffer posted; the byte is returned
  * in that buffer at once. Input therefore enters at virtual times that
- * depend on the guest alone, and scripted input is never read before the
- * guest can take it.
+ * depend on the guest alone.
+ *
+ * Scripted input must arrive whole, and posted buffers alone do not mean
+ * the guest is listening: Linux fills the receive queue before it marks
+ * the port connected, and drops what arrives in between. So input starts
+ * only once the driver has transmitted on the port since reset (for a
+ * Linux console, the kernel log it prints as the port comes up), the way
+ * a user types only after seeing something.
  */
 #include "virtio/console.h"
 
@@ -26,6 +32,7 @@
 #include <string.h>
 
 #include "core/chardev.h"
+#include "core/json.h"
 #include "core/machine.h"
 #include "core/snap.h"
 #include "virtio/virtqueue.h"
@@ -52,6 +59,7 @@ struct virtio_console {
     struct virtq_chain rx;
     bool rx_held;
     bool rx_eof;
+    bool tx_seen;                   /* the driver transmitted since reset: input may start */
     uint64_t rx_event;              /* pending poll, 0 when none */
     struct virtio_console_stats stats;
 };
@@ -85,6 +93,15 @@ static void con_config_write(void *dev, uint32_t off, uint64_t val, unsigned siz
     c->stats.bytes_out++;
 }
 
+static void con_rx_poll(void *opaque, uint64_t now);
+
+static void con_rx_schedule(struct virtio_console *c, uint64_t base)
+{
+    if (c->rx_event || !c->input || c->rx_eof || !c->tx_seen)
+        return;
+    c->rx_event = evq_post(&c->m->evq, base + c->char_cycles, EVQ_PRIO_INPUT, con_rx_poll, c);
+}
+
 static int con_transmit(struct virtio_console *c, struct virtq *vq)
 {
     struct virtq_chain ch;
@@ -93,6 +110,7 @@ static int con_transmit(struct virtio_console *c, struct virtq *vq)
 
     virtq_chain_init(&ch);
     while ((rc = virtq_pop(vq, &ch)) > 0) {
+        c->tx_seen = true;
         /* §5.3.6.1: transmit buffers are readable; a writable part is
          * ignored and nothing is written back. */
         for (uint64_t off = 0; off < ch.read_len;) {
@@ -112,16 +130,8 @@ static int con_transmit(struct virtio_console *c, struct virtq *vq)
     }
     virtq_notify(vq);
     virtq_chain_free(&ch);
+    con_rx_schedule(c, machine_now(c->m));
     return rc < 0 ? -1 : 0;
-}
-
-static void con_rx_poll(void *opaque, uint64_t now);
-
-static void con_rx_schedule(struct virtio_console *c, uint64_t base)
-{
-    if (c->rx_event || !c->input || c->rx_eof)
-        return;
-    c->rx_event = evq_post(&c->m->evq, base + c->char_cycles, EVQ_PRIO_INPUT, con_rx_poll, c);
 }
 
 /* Takes the next receive buffer unless one is held; false when none. */
@@ -195,7 +205,10 @@ static void con_rx_cancel(struct virtio_console *c)
  * buffer is held, and returned with it at once. */
 static void con_reset(void *dev)
 {
-    con_rx_cancel(dev);
+    struct virtio_console *c = dev;
+
+    con_rx_cancel(c);
+    c->tx_seen = false;
 }
 
 static void con_attach(void *dev, const struct virtio_bus *bus)
@@ -277,11 +290,22 @@ struct virtio_console_stats virtio_console_get_stats(const void *dev)
     return ((const struct virtio_console *)dev)->stats;
 }
 
+static void con_write_stats(void *dev, struct json *j)
+{
+    const struct virtio_console *c = dev;
+
+    json_begin_object(j);
+    json_kv_u64(j, "bytes_out", c->stats.bytes_out);
+    json_kv_u64(j, "bytes_in", c->stats.bytes_in);
+    json_end_object(j);
+}
+
 const struct virtio_device_desc virtio_console_desc = {
     .name = "virtio-console",
     .alias = "virtconsole",
-    .summary = "console port (hvc0) on the machine's serial backend",
+    .summary = "console port (hvc0) on the machine's serial backend (virtio 1.2 §5.3)",
     .options = "[input=on|off]",
     .create = con_create,
     .destroy = con_destroy,
+    .write_stats = con_write_stats,
 };

@@ -4,8 +4,9 @@
  *
  * Output always goes to the console backend, so a guest started with
  * console=hvc0 prints where the serial port would. With input=on the
- * device also takes input from the backend, paced in virtual time and only
- * while the guest has receive buffers posted.
+ * device also takes input from the backend, paced in virtual time, once
+ * the guest has written to the port and only while it has receive buffers
+ * posted.
  *
  *   const struct virtio_dev_ops *ops;
  *   void *con = virtio_console_desc.create(&env, &opts, &ops, err);

@@ -69,6 +69,22 @@ static int fx_next_input(struct fx *f)
     return chardev_read(f->ch, &b) == 1 ? b : -1;
 }
 
+/* The guest transmits s on the port, as its console does when it comes up. */
+static void guest_writes(struct fx *f, const char *s)
+{
+    struct vqd_seg seg = { VDH_BUF + 0x8000, (uint32_t)strlen(s), 0 };
+    ck_assert_int_eq(machine_phys_write(&f->h->m, seg.addr, s, seg.len), 0);
+    vqd_add_chain(&f->h->q[TXQ], &seg, 1);
+    vdh_notify(f->h, TXQ);
+}
+
+/* Driver set up, and the port in use: it has printed a prompt. */
+static void fx_start(struct fx *f)
+{
+    vdh_start(f->h, VDH_F_V1);
+    guest_writes(f, "$ ");
+}
+
 /* Posts n receive buffers of 8 bytes, buffer i at VDH_BUF + 0x100 * i. */
 static void post_rx(struct fx *f, unsigned first, unsigned n)
 {
@@ -156,7 +172,7 @@ END_TEST
 START_TEST(test_virtio_console_input_off_takes_nothing)
 {
     struct fx *f = fx_new("", "abc");
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     post_rx(f, 0, 4);
     vdh_advance(&f->h->m, 100 * CHAR_CYCLES);
     ck_assert_uint_eq(used_count(f), 0);
@@ -169,9 +185,30 @@ END_TEST
 START_TEST(test_virtio_console_input_waits_for_receive_buffers)
 {
     struct fx *f = fx_new(",input=on", "abc");
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     vdh_advance(&f->h->m, 100 * CHAR_CYCLES);
     ck_assert_int_eq(fx_next_input(f), 'a');    /* no buffer posted: nothing read */
+    fx_free(f);
+}
+END_TEST
+
+/* Linux posts receive buffers before its port can take data: input waits
+ * until the guest has written to the port. */
+START_TEST(test_virtio_console_input_waits_for_guest_output)
+{
+    struct fx *f = fx_new(",input=on", "ok");
+    char out[8];
+    vdh_start(f->h, VDH_F_V1);
+    post_rx(f, 0, 4);
+    vdh_advance(&f->h->m, 100 * CHAR_CYCLES);
+    ck_assert_uint_eq(used_count(f), 0);
+    guest_writes(f, "login: ");
+    vdh_advance(&f->h->m, CHAR_CYCLES);
+    ck_assert_uint_eq(used_count(f), 1);
+    vdh_advance(&f->h->m, 10 * CHAR_CYCLES);
+    ck_assert_uint_eq(used_count(f), 2);
+    fx_output(f, out, sizeof(out));
+    ck_assert_str_eq(out, "login: ");
     fx_free(f);
 }
 END_TEST
@@ -181,7 +218,7 @@ START_TEST(test_virtio_console_input_one_byte_per_character_time)
     struct fx *f = fx_new(",input=on", "hi!");
     uint32_t id, len;
     uint8_t b;
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     post_rx(f, 0, 4);
     ck_assert_uint_eq(used_count(f), 0);
     vdh_advance(&f->h->m, CHAR_CYCLES - 1);
@@ -201,6 +238,10 @@ START_TEST(test_virtio_console_input_one_byte_per_character_time)
     }
     ck_assert(f->h->irq);
     ck_assert_uint_eq(virtio_console_get_stats(f->h->dev).bytes_in, 3);
+    char *json = vdh_stats_json(f->h);
+    ck_assert_ptr_nonnull(strstr(json, "\"bytes_in\": 3"));
+    ck_assert_ptr_nonnull(strstr(json, "\"bytes_out\": 2"));     /* the prompt */
+    free(json);
     fx_free(f);
 }
 END_TEST
@@ -210,7 +251,7 @@ START_TEST(test_virtio_console_input_pauses_when_buffers_run_out)
     struct fx *f = fx_new(",input=on", "abcdef");
     uint32_t id, len;
     uint8_t b;
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     post_rx(f, 0, 2);
     vdh_advance(&f->h->m, 50 * CHAR_CYCLES);
     ck_assert_uint_eq(used_count(f), 2);
@@ -230,11 +271,18 @@ END_TEST
 START_TEST(test_virtio_console_reset_stops_input)
 {
     struct fx *f = fx_new(",input=on", "xyz");
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     post_rx(f, 0, 2);
     vdh_wr(f->h, VDH_R_STATUS, 0);
     vdh_advance(&f->h->m, 50 * CHAR_CYCLES);
     ck_assert_uint_eq(virtio_console_get_stats(f->h->dev).bytes_in, 0);
+    /* Set up again with buffers but no output yet: still nothing. */
+    vqd_init(&f->h->q[RXQ], &f->h->m, VDH_RINGS, VDH_QSIZE);
+    vqd_init(&f->h->q[TXQ], &f->h->m, VDH_RINGS + 0x4000, VDH_QSIZE);
+    vdh_start(f->h, VDH_F_V1);
+    post_rx(f, 0, 2);
+    vdh_advance(&f->h->m, 50 * CHAR_CYCLES);
+    ck_assert_uint_eq(used_count(f), 0);
     ck_assert_int_eq(fx_next_input(f), 'x');
     fx_free(f);
 }
@@ -245,13 +293,13 @@ END_TEST
 START_TEST(test_virtio_console_reset_restarts_pacing)
 {
     struct fx *f = fx_new(",input=on", "xyz");
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     post_rx(f, 0, 2);
     vdh_advance(&f->h->m, CHAR_CYCLES / 2);
     vdh_wr(f->h, VDH_R_STATUS, 0);
     vqd_init(&f->h->q[RXQ], &f->h->m, VDH_RINGS, VDH_QSIZE);
     vqd_init(&f->h->q[TXQ], &f->h->m, VDH_RINGS + 0x4000, VDH_QSIZE);
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     post_rx(f, 0, 2);
     uint64_t t0 = f->h->m.vclock;
     vdh_advance(&f->h->m, CHAR_CYCLES - t0);     /* the old poll's time */
@@ -269,7 +317,7 @@ START_TEST(test_virtio_console_readable_receive_buffer_returned_empty)
     struct fx *f = fx_new(",input=on", "q");
     struct vqd_seg s = { VDH_BUF, 8, 0 };
     uint32_t id, len;
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     vqd_add_chain(&f->h->q[RXQ], &s, 1);
     post_rx(f, 1, 1);
     vdh_advance(&f->h->m, 10 * CHAR_CYCLES);
@@ -301,7 +349,7 @@ START_TEST(test_virtio_console_receive_outside_ram_needs_reset)
 {
     struct fx *f = fx_new(",input=on", "abc");
     struct vqd_seg s = { VDH_RAM_BASE + VDH_RAM_SIZE, 8, 1 };
-    vdh_start(f->h, VDH_F_V1);
+    fx_start(f);
     vqd_add_chain(&f->h->q[RXQ], &s, 1);
     vdh_notify(f->h, RXQ);
     vdh_advance(&f->h->m, 10 * CHAR_CYCLES);
@@ -353,6 +401,7 @@ static Suite *virtio_console_suite(void)
     tcase_add_test(tc, test_virtio_console_emergency_write_before_setup);
     tcase_add_test(tc, test_virtio_console_input_off_takes_nothing);
     tcase_add_test(tc, test_virtio_console_input_waits_for_receive_buffers);
+    tcase_add_test(tc, test_virtio_console_input_waits_for_guest_output);
     tcase_add_test(tc, test_virtio_console_input_one_byte_per_character_time);
     tcase_add_test(tc, test_virtio_console_input_pauses_when_buffers_run_out);
     tcase_add_test(tc, test_virtio_console_reset_stops_input);
