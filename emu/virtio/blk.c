@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "core/snap.h"
+#include "core/json.h"
 #include "virtio/virtqueue.h"
 
 /* Feature bits, §5.2.3. */
@@ -584,11 +585,29 @@ struct virtio_blk_stats virtio_blk_get_stats(const void *dev)
     return ((const struct virtio_blk *)dev)->stats;
 }
 
+static void blk_write_stats(void *dev, struct json *j)
+{
+    const struct virtio_blk *b = dev;
+
+    json_begin_object(j);
+    json_kv_u64(j, "capacity_sectors", b->capacity);
+    json_kv_bool(j, "readonly", b->readonly);
+    json_kv_u64(j, "requests", b->stats.requests);
+    json_kv_u64(j, "read_bytes", b->stats.read_bytes);
+    json_kv_u64(j, "written_bytes", b->stats.written_bytes);
+    json_kv_u64(j, "flushes", b->stats.flushes);
+    json_kv_u64(j, "discards", b->stats.discards);
+    json_kv_u64(j, "write_zeroes", b->stats.write_zeroes);
+    json_kv_u64(j, "errors", b->stats.errors);
+    json_end_object(j);
+}
+
 const struct virtio_device_desc virtio_blk_desc = {
     .name = "virtio-blk",
     .alias = "virtio-blk-device",
-    .summary = "block device on a raw image file",
+    .summary = "block device on a raw image file (virtio 1.2 §5.2)",
     .options = "file=PATH[,readonly=on|off][,discard=on|off][,serial=STR]",
     .create = blk_create,
     .destroy = blk_destroy,
+    .write_stats = blk_write_stats,
 };

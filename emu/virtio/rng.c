@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/machine.h"
 #include "core/prng.h"
 #include "core/snap.h"
@@ -118,11 +119,22 @@ struct virtio_rng_stats virtio_rng_get_stats(const void *dev)
     return ((const struct virtio_rng *)dev)->stats;
 }
 
+static void rng_write_stats(void *dev, struct json *j)
+{
+    const struct virtio_rng *r = dev;
+
+    json_begin_object(j);
+    json_kv_u64(j, "requests", r->stats.requests);
+    json_kv_u64(j, "bytes", r->stats.bytes);
+    json_end_object(j);
+}
+
 const struct virtio_device_desc virtio_rng_desc = {
     .name = "virtio-rng",
     .alias = "virtio-rng-device",
-    .summary = "entropy source, deterministic: seeded from --seed and the device index",
+    .summary = "entropy source seeded from --seed and the slot (virtio 1.2 §5.4)",
     .options = "[seed=N]",
     .create = rng_create,
     .destroy = rng_destroy,
+    .write_stats = rng_write_stats,
 };

@@ -332,6 +332,11 @@ START_TEST(test_virtio_blk_read_returns_image_at_several_sectors)
     ck_assert_uint_eq(st.requests, 6);
     ck_assert_uint_eq(st.read_bytes, 6 * 4 * SECTOR);
     ck_assert_uint_eq(st.errors, 0);
+    char *json = vdh_stats_json(f->h);
+    ck_assert_ptr_nonnull(strstr(json, "\"read_bytes\": 12288"));
+    ck_assert_ptr_nonnull(strstr(json, "\"capacity_sectors\": 8192"));
+    ck_assert_ptr_nonnull(strstr(json, "\"written_bytes\": 0"));
+    free(json);
     fx_free(f);
 }
 END_TEST

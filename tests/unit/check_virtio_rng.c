@@ -53,6 +53,9 @@ START_TEST(test_virtio_rng_fills_buffer_from_seeded_generator)
     struct virtio_rng_stats st = virtio_rng_get_stats(h->dev);
     ck_assert_uint_eq(st.requests, 1);
     ck_assert_uint_eq(st.bytes, 100);
+    char *json = vdh_stats_json(h);
+    ck_assert_ptr_nonnull(strstr(json, "\"bytes\": 100"));
+    free(json);
     ck_assert(!vdh_needs_reset(h));
     vdh_free(h);
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "core/devopts.h"
+#include "core/json.h"
 #include "core/machine.h"
 #include "virtio/registry.h"
 #include "virtio/virtio.h"
@@ -204,6 +205,22 @@ static inline void vdh_advance(struct machine *m, uint64_t cycles)
         evq_run_due(&m->evq, m->vclock);
     }
     m->vclock = end;
+}
+
+/* The device's --stats value as text (free() it), checked to be well formed. */
+static inline char *vdh_stats_json(struct vdh *h)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    struct json j;
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(h->desc->write_stats);
+    json_init(&j, f);
+    h->desc->write_stats(h->dev, &j);
+    ck_assert_int_eq(json_finish(&j), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    return text;
 }
 
 /* Fills [addr, addr+len) of guest RAM with byte v. */
