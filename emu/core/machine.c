@@ -34,6 +34,8 @@ int machine_init(struct machine *m, const struct machine_config *cfg, struct emu
     m->exec = exec_cache_create(EXEC_ARENA_SIZE);
     if (!m->exec)
         return emu_errf(err, "cannot reserve memory for translated code");
+    if (m->cfg.timing && exec_select_timing(m, m->cfg.timing, err) < 0)
+        return -1;
     return 0;
 }
 

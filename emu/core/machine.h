@@ -48,6 +48,7 @@ struct machine_config {
     uint64_t max_insns;         /* 0: unlimited */
     uint64_t quantum;           /* cycles a vCPU runs before the next one */
     uint64_t core_hz;           /* modelled core clock */
+    const char *timing;         /* timing model name or file (--timing); NULL: fast */
     uint64_t seed;              /* seeds every deterministic generator (--seed) */
     int64_t rtc_base;           /* wall-clock seconds since 1970 at power-on (-rtc base=) */
     /* -device and -drive, in command-line order: "NAME,key=val..." for a

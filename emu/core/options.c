@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timing/model.h"
+
 #include "core/record.h"
 
 struct option_def {
@@ -218,6 +220,18 @@ static int opt_drive(struct options *o, const char *opt, const char *arg, struct
     return add_vdev(o, opt, arg, true, err);
 }
 
+/* Loads the model once here, so a bad file is a command-line error. */
+static int opt_timing(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    struct timing_model tm;
+    if (!*arg)
+        return emu_errf(err, "%s needs a model name or file (fast, inorder-small, u74)", opt);
+    if (timing_model_load(arg, &tm, err) < 0)
+        return -1;
+    o->cfg.timing = arg;
+    return 0;
+}
+
 static int opt_seed(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     if (parse_u64(arg, &o->cfg.seed) < 0)
@@ -338,6 +352,7 @@ static const struct option_def option_table[] = {
     { "-device", NULL, "NAME[,opt=val...]", "add a virtio device (help lists them)", opt_device },
     { "-drive", NULL, "file=PATH[,...]", "add a disk: file=PATH,format=raw[,readonly=on][,if=virtio|none][,id=ID]", opt_drive },
     { "-rtc", NULL, "base=DATE", "wall-clock time at power-on, UTC (default 2024-01-01T00:00:00)", opt_rtc },
+    { "--timing", NULL, "MODEL|FILE", "timing model: fast (default), inorder-small, u74, or a model file (docs/timing.md)", opt_timing },
     { "--seed", NULL, "N", "seed of the deterministic generators, e.g. virtio-rng (default 0)", opt_seed },
     { "-nographic", NULL, NULL, "no display; the serial console is on stdio", opt_nographic },
     { "-serial", NULL, "stdio|file:PATH|null", "backend of the first serial port (default stdio)", opt_serial },
