@@ -290,6 +290,11 @@ struct virtio_console_stats virtio_console_get_stats(const void *dev)
     return ((const struct virtio_console *)dev)->stats;
 }
 
+bool virtio_console_takes_input(const void *dev)
+{
+    return ((const struct virtio_console *)dev)->input;
+}
+
 static void con_write_stats(void *dev, struct json *j)
 {
     const struct virtio_console *c = dev;

@@ -14,6 +14,7 @@
 #ifndef EMU_VIRTIO_CONSOLE_H
 #define EMU_VIRTIO_CONSOLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "virtio/registry.h"
@@ -26,5 +27,10 @@ struct virtio_console_stats {
 extern const struct virtio_device_desc virtio_console_desc;
 
 struct virtio_console_stats virtio_console_get_stats(const void *dev);
+
+/* True when the device reads the console backend (input=on with a
+ * backend). The board then keeps other devices, e.g. the UART, from
+ * reading the same backend: two readers would split the user's input. */
+bool virtio_console_takes_input(const void *dev);
 
 #endif

@@ -377,6 +377,19 @@ START_TEST(test_virtio_console_without_backend_drops_output)
 }
 END_TEST
 
+START_TEST(test_virtio_console_takes_input_only_when_asked_and_possible)
+{
+    struct fx *on = fx_new(",input=on", ""), *off = fx_new("", "");
+    struct vdh *none = vdh_new(&virtio_console_desc, "virtio-console,input=on", 0);
+    ck_assert(virtio_console_takes_input(on->h->dev));
+    ck_assert(!virtio_console_takes_input(off->h->dev));
+    ck_assert(!virtio_console_takes_input(none->dev));     /* no backend to read */
+    fx_free(on);
+    fx_free(off);
+    vdh_free(none);
+}
+END_TEST
+
 START_TEST(test_virtio_console_bad_options_are_refused)
 {
     struct machine m;
@@ -407,6 +420,7 @@ static Suite *virtio_console_suite(void)
     tcase_add_test(tc, test_virtio_console_reset_stops_input);
     tcase_add_test(tc, test_virtio_console_reset_restarts_pacing);
     tcase_add_test(tc, test_virtio_console_without_backend_drops_output);
+    tcase_add_test(tc, test_virtio_console_takes_input_only_when_asked_and_possible);
     tcase_add_test(tc, test_virtio_console_bad_options_are_refused);
     suite_add_tcase(s, tc);
     TCase *bad = tcase_create("malformed");
