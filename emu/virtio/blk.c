@@ -70,10 +70,10 @@
  * indirect table counts against the same budget (virtqueue.c). */
 #define BLK_SEG_MAX (BLK_QUEUE_SIZE - 2)
 #define BLK_BOUNCE (512u * 1024u)
-/* Discard and write-zeroes limits: 4 GiB per segment stays within le32
- * num_sectors; 4 KiB alignment matches common host file-system blocks,
- * so a punched hole frees whole blocks. Fixed, never read from the host,
- * because the guest sees them. */
+/* Discard and write-zeroes limits: just under 4 GiB per segment, as
+ * drivers keep such limits as 32-bit byte counts; 4 KiB alignment matches
+ * common host file-system blocks, so a punched hole frees whole blocks.
+ * Fixed, never read from the host, because the guest sees them. */
 #define BLK_MAX_DWZ_SECTORS 0x7fffffu
 #define BLK_MAX_DWZ_SEG 32u
 #define BLK_DISCARD_ALIGN 8u
