@@ -451,7 +451,9 @@ static uint64_t observe_hash(struct machine *m, void *opaque)
     return next_interval(r, m->vclock);
 }
 
-/* Replay: the recorded run was stopped here by its user (Ctrl-A X). */
+/* Replay: where the recorded run ended. A stop by its user (Ctrl-A X) is
+ * repeated here; any other end (power-off, instruction limit, ...) must
+ * have come by itself, so reaching this point running is a divergence. */
 static uint64_t observe_end(struct machine *m, void *opaque)
 {
     struct record *r = opaque;
