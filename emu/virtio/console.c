@@ -217,7 +217,8 @@ static void con_attach(void *dev, const struct virtio_bus *bus)
 }
 
 /* Snapshot and state hash: the receive buffer held, the poll event, the
- * end of input and the counters. */
+ * end of input, whether the guest has written (input may start) and the
+ * counters. */
 static int con_snap(void *dev, struct snap *s)
 {
     struct virtio_console *c = dev;
@@ -229,6 +230,7 @@ static int con_snap(void *dev, struct snap *s)
     if (c->rx_held)
         virtq_chain_snap(&c->rx, s, "rx");
     snap_bool(s, "rx_eof", &c->rx_eof);
+    snap_bool(s, "tx_seen", &c->tx_seen);
     evq_snap(&c->m->evq, s, "rx_poll", &c->rx_event, con_rx_poll, c);
     snap_u64(s, "stats.bytes_out", &c->stats.bytes_out);
     snap_u64(s, "stats.bytes_in", &c->stats.bytes_in);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/chardev.h"
+#include "core/snap.h"
 #include "virtio/console.h"
 #include "virtio_dev_harness.h"
 
@@ -390,6 +391,55 @@ START_TEST(test_virtio_console_takes_input_only_when_asked_and_possible)
 }
 END_TEST
 
+static uint64_t device_hash(struct vdh *h)
+{
+    struct snap *s = snap_hasher();
+    struct emu_err err;
+    snap_begin(s, "console");
+    ck_assert_int_eq(h->ops->save(h->dev, s), 0);
+    snap_end(s);
+    uint64_t v = snap_hash_value(s, 0);
+    ck_assert_int_eq(snap_close(s, &err), 0);
+    return v;
+}
+
+/* Whether the guest has written is state: it decides when input starts,
+ * so it is hashed and survives a snapshot. */
+START_TEST(test_virtio_console_snapshot_keeps_guest_has_written)
+{
+    struct fx *emerg = fx_new("", ""), *wrote = fx_new("", ""), *loaded = fx_new("", "");
+    char path[] = "/tmp/check_virtio_console.XXXXXX";
+    struct emu_err err = { "" };
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    /* Two bytes out each: by emergency write, and through the port. */
+    vdh_start(emerg->h, VDH_F_V1);
+    virtio_mmio_ops.write(emerg->h->tr, VDH_R_CONFIG + 8, '$', 4);
+    virtio_mmio_ops.write(emerg->h->tr, VDH_R_CONFIG + 8, ' ', 4);
+    fx_start(wrote);
+    ck_assert_uint_ne(device_hash(emerg->h), device_hash(wrote->h));
+
+    struct snap *s = snap_create(path, SNAP_KIND_SNAPSHOT, 1, &err);
+    ck_assert_ptr_nonnull(s);
+    snap_begin(s, "console");
+    ck_assert_int_eq(wrote->h->ops->save(wrote->h->dev, s), 0);
+    snap_end(s);
+    ck_assert_int_eq(snap_close(s, &err), 0);
+    s = snap_open(path, SNAP_KIND_SNAPSHOT, &err);
+    ck_assert_msg(s != NULL, "%s", err.msg);
+    snap_begin(s, "console");
+    ck_assert_int_eq(loaded->h->ops->load(loaded->h->dev, s), 0);
+    snap_end(s);
+    ck_assert_int_eq(snap_close(s, &err), 0);
+    ck_assert_uint_eq(device_hash(loaded->h), device_hash(wrote->h));
+    unlink(path);
+    fx_free(emerg);
+    fx_free(wrote);
+    fx_free(loaded);
+}
+END_TEST
+
 START_TEST(test_virtio_console_bad_options_are_refused)
 {
     struct machine m;
@@ -421,6 +471,7 @@ static Suite *virtio_console_suite(void)
     tcase_add_test(tc, test_virtio_console_reset_restarts_pacing);
     tcase_add_test(tc, test_virtio_console_without_backend_drops_output);
     tcase_add_test(tc, test_virtio_console_takes_input_only_when_asked_and_possible);
+    tcase_add_test(tc, test_virtio_console_snapshot_keeps_guest_has_written);
     tcase_add_test(tc, test_virtio_console_bad_options_are_refused);
     suite_add_tcase(s, tc);
     TCase *bad = tcase_create("malformed");
