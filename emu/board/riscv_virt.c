@@ -37,6 +37,7 @@
 #include "dev/pvpanic.h"
 #include "dev/sifive_test.h"
 #include "dev/uart16550.h"
+#include "virtio/console.h"
 #include "virtio/net_hub.h"
 #include "virtio/registry.h"
 #include "virtio/virtio_mmio.h"
@@ -122,6 +123,10 @@ static int virt_add_virtio(struct machine *m, struct riscv_virt *vs, const struc
     }
     machine_add_device(m, d->name, NULL, dev, d->destroy);
     m->devices[m->ndevices - 1].write_stats = d->write_stats;
+    /* One reader of the console's input: a console that takes it wins,
+     * or Linux's 8250 probe would start the UART eating typed bytes. */
+    if (d == &virtio_console_desc && virtio_console_takes_input(dev))
+        uart16550_disable_input(vs->uart);
     struct virtio_mmio *t = virtio_mmio_create(m, ops, dev, plic_irq(vs->plic, VIRT_VIRTIO_IRQ + slot));
     if (!t)
         return emu_errf(err, "out of memory creating %s", d->name);

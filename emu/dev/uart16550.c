@@ -513,6 +513,15 @@ struct uart16550 *uart16550_create(struct machine *m, struct irq_line irq, struc
     return u;
 }
 
+void uart16550_disable_input(struct uart16550 *u)
+{
+    u->rx_eof = true;
+    if (u->rx_event) {
+        evq_cancel(&u->m->evq, u->rx_event);
+        u->rx_event = 0;
+    }
+}
+
 void uart16550_destroy(void *uart)
 {
     struct uart16550 *u = uart;

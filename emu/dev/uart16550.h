@@ -25,6 +25,9 @@ struct uart16550_stats {
 /* ch may be NULL (output discarded, no input). Returns NULL on no memory. */
 struct uart16550 *uart16550_create(struct machine *m, struct irq_line irq, struct chardev *ch);
 void uart16550_destroy(void *uart);
+/* The UART takes no more input: another device (virtio-console with
+ * input=on) owns the shared console's input. */
+void uart16550_disable_input(struct uart16550 *u);
 struct uart16550_stats uart16550_get_stats(const struct uart16550 *u);
 
 extern const struct dev_ops uart16550_ops;
