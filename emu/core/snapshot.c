@@ -7,7 +7,8 @@
  * sequence numbers (core/evq.h), and at the end the queue must hold as
  * many events as were saved. The soft TLBs and translated code are caches
  * of guest state, not state: they are dropped after loading and refill as
- * the guest runs.
+ * the guest runs (the timing model's TLBs, which the guest's timing
+ * depends on, are state and are restored).
  */
 #include "core/snapshot.h"
 
@@ -215,11 +216,10 @@ static int snap_cpu(struct cpu *cpu, struct snap *s)
     if (snap_status(s) == 0 && fn(cpu, s) < 0 && snap_status(s) == 0)
         snap_fail(s, "not restored");
     /* The detailed timing model's caches, TLBs and predictor: they decide
-     * what the next accesses cost. */
+     * what the next accesses cost. Loaded last, after anything the ISA's
+     * load told the model, and never flushed after: they are state. */
     if (snap_status(s) == 0)
         exec_timing_snap(cpu, s);
-    if (snap_loading(s))
-        exec_flush_tlb(cpu);
     return snap_end(s);
 }
 
@@ -282,8 +282,9 @@ int snapshot_walk(struct machine *m, struct snap *s)
             return snap_fail(s, "%llu events were pending, %zu after loading",
                              (unsigned long long)ld.events, m->evq.len);
         m->evq.next_seq = ld.next_seq;
+        /* Translated code and emu's soft TLBs are caches: dropped. The
+         * modelled TLBs were just restored and stay. */
         exec_flush_code(m);
-        machine_map_changed(m);
     }
     return snap_status(s);
 }

@@ -75,11 +75,22 @@ static const struct rv_snap_field rv_snap_fields[] = {
     /* LR/SC reservation. */
     RV_CPU_FIELD(lr_addr, 8), RV_CPU_FIELD(lr_val, 8), RV_CPU_FIELD(lr_valid, 1),
     RV_CPU_FIELD(time_ratio, 8),
-    /* Counters without a CSR of their own. The soft TLB's bookkeeping
-     * (max_leaf_size, the context banks) is not state: the TLB starts
-     * empty after a restore and rv_tlb_ctx_reset starts it afresh. */
+    /* Counters without a CSR of their own. */
     RV_HART_FIELD(mcycle_base, 8), RV_HART_FIELD(minstret_base, 8),
     RV_HART_FIELD(hlv_active, 1),
+    /* The soft TLB's address-space banks (addrspace.c): the context each
+     * holds, and the number it got, which names the timing model's TLB
+     * entries (exec_timing_tlb_context), so a restored run must go on
+     * numbering as the original did. The entries themselves are a cache,
+     * emptied after loading; so is max_leaf_size, which only says how far
+     * a fence must reach into them. */
+    RV_HART_FIELD(ctx_hs.key, 8), RV_HART_FIELD(ctx_hs.valid, 1), RV_HART_FIELD(ctx_hs.last_use, 8),
+    RV_HART_FIELD(ctx_hs.clock, 8), RV_HART_FIELD(ctx_hs.serial, 4), RV_HART_FIELD(ctx_hs.next_serial, 4),
+    RV_HART_FIELD(ctx_hs.cur, 4),
+    RV_HART_FIELD(ctx_vs.key, 8), RV_HART_FIELD(ctx_vs.valid, 1), RV_HART_FIELD(ctx_vs.last_use, 8),
+    RV_HART_FIELD(ctx_vs.clock, 8), RV_HART_FIELD(ctx_vs.serial, 4), RV_HART_FIELD(ctx_vs.next_serial, 4),
+    RV_HART_FIELD(ctx_vs.cur, 4),
+    RV_CPU_FIELD(cpu.tlb.bank_off, 1),
     /* Hypervisor statistics (stats.c). */
     RV_HART_FIELD(hyp.virt_cycles, 8), RV_HART_FIELD(hyp.virt_since, 8),
     RV_HART_FIELD(hyp.exits_exc, 8), RV_HART_FIELD(hyp.exits_irq, 8),
@@ -141,9 +152,12 @@ static int rv_snap(struct cpu *cpu, struct snap *s)
             return snap_fail(s, "time_ratio 0");
         if (rv->virt && (!rv->ext.h || rv->priv == RV_PRIV_M))
             return snap_fail(s, "V=1 without the H extension or in M-mode");
-        /* The soft TLB is emptied after loading: its banks start afresh
-         * on the restored satp, vsatp and hgatp. */
-        rv_tlb_ctx_reset(rv);
+        if (h->ctx_hs.cur >= TLB_NBANK || h->ctx_vs.cur >= TLB_NBANK)
+            return snap_fail(s, "soft-TLB bank %u/%u selected", h->ctx_hs.cur, h->ctx_vs.cur);
+        for (unsigned i = 0; i < TLB_NMMU; i++) {
+            if (i + cpu->tlb.bank_off[i] >= TLB_NMMU)
+                return snap_fail(s, "soft-TLB table %u + %u does not exist", i, cpu->tlb.bank_off[i]);
+        }
         /* The queue was emptied: post the compares afresh, then give them
          * the places they had. */
         h->stimer_event = h->vstimer_event = 0;

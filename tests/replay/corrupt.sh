@@ -9,7 +9,7 @@ set -u
 emu=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-mkdir -p "$work" || exit 1
+rm -rf "$work" && mkdir -p "$work" || exit 1
 need_uboot
 uboot_keys >"$work/keys"
 

@@ -7,7 +7,7 @@
 set -u
 emu=$1 work=$2 fw=$3
 . "$(dirname "$0")/lib.sh"
-mkdir -p "$work" || exit 1
+rm -rf "$work" && mkdir -p "$work" || exit 1
 
 twice() {  # name, emu options...
     local name=$1

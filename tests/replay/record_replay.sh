@@ -12,7 +12,7 @@ set -u
 emu=$1 work=$2 fw=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-mkdir -p "$work" || exit 1
+rm -rf "$work" && mkdir -p "$work" || exit 1
 need_uboot
 
 # record NAME and replay it as NAME.re; outputs, stats and hashes must match.

@@ -4,14 +4,14 @@
 # the counts of host-side work) and the console output are those of the
 # uninterrupted run; taking the snapshot does not change that run either.
 # Bare-metal tests (timer interrupts, 4 harts, the H extension with a
-# guest) at three points each; OpenSBI + U-Boot before and after its
-# scripted input. A damaged, truncated or foreign snapshot, or one from
+# guest) at three points each; OpenSBI + U-Boot before, during and after
+# its scripted input, also under the u74 timing model. A damaged, truncated or foreign snapshot, or one from
 # another configuration, is refused with status 2.
 #   snapshot.sh EMU WORKDIR FIRMWARE_DIR
 set -u
 emu=$1 work=$2 fw=$3
 . "$(dirname "$0")/lib.sh"
-mkdir -p "$work" || exit 1
+rm -rf "$work" && mkdir -p "$work" || exit 1
 need_uboot
 uboot_keys >"$work/keys"
 : >"$work/none"
@@ -92,6 +92,9 @@ tail -c +2 "$work/keys" >"$work/keys-but-first"
 snap_case uboot 1500000 "$work/keys" "$work/keys" 10000000 -nographic
 snap_case uboot 8000000 "$work/keys" "$work/keys-but-first" 10000000 -nographic
 snap_case uboot 60000000 "$work/keys" "$work/none" 10000000 -nographic
+# Under a detailed timing model its caches, TLBs and predictor decide the
+# cycles from the restore point on.
+snap_case uboot-u74 8000000 "$work/keys" "$work/keys-but-first" 10000000 -nographic --timing u74
 
 # A recording that begins from a snapshot replays from the same snapshot.
 run from-snap -nographic --restore "$work/uboot.8000000.snap" --record "$work/from-snap.log" \

@@ -4,13 +4,15 @@
 # and virtio-console, and the guest's device checks (tests/guest):
 # snapshot mid-boot, restore, and the rest of the run is the uninterrupted
 # one: state hashes at every interval, statistics (but for host-side
-# counters), console output and what the guest wrote to its disk. Then the
-# same boot recorded and replayed.
+# counters), console output and what the guest wrote to its disk; with the
+# default model and with u74's caches, TLBs and predictor. Then the same
+# boot recorded and replayed.
 #   snapshot_linux.sh EMU WORKDIR
 set -euo pipefail
 emu=$1 work=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/replay/lib.sh"
+rm -rf "$work"
 mkdir -p "$work/initramfs/proc" "$work/initramfs/sys" "$work/initramfs/dev"
 can_snapshot -nographic --max-insns 100000 ||
     skip "this emu cannot save its CPU yet: $(grep -o 'cannot be saved yet.*' "$work/probe.err" | head -1)"
@@ -32,6 +34,35 @@ linux() {  # name disk-image emu options...
         -nographic --hash-interval 20000000 --state-hash "$work/$name.hash" --stats "$work/$name.json" "$@" </dev/null
     want_rc "$name" 0
 }
+
+restore_case() {  # tag at emu options...: full run, snapshot run, restored run; compare
+    local tag=$1 at=$2
+    shift 2
+    cp "$work/disk.orig" "$work/$tag.full.img"
+    linux "$tag.full" "$work/$tag.full.img" "$@"
+    cp "$work/disk.orig" "$work/$tag.snap.img"
+    linux "$tag.snap" "$work/$tag.snap.img" "$@" --snapshot-at "$at:$work/$tag.snap"
+    cmp -s "$work/$tag.full.hash" "$work/$tag.snap.hash" || fail "$tag: taking the snapshot changed the run"
+    cp "$work/disk.orig" "$work/$tag.restored.img"
+    linux "$tag.restored" "$work/$tag.restored.img" "$@" --restore "$work/$tag.snap"
+    local from n
+    from=$(first_cycle "$work/$tag.restored.hash")
+    tail -n +2 "$work/$tag.restored.hash" >"$work/$tag.restored.after"
+    cmp -s <(hashes_from "$work/$tag.full.hash" "$(first_cycle "$work/$tag.restored.after")") \
+        "$work/$tag.restored.after" || fail "$tag: state hashes after restoring at cycle $from differ"
+    cmp -s <(guest_stats "$work/$tag.full.json") <(guest_stats "$work/$tag.restored.json") || {
+        diff "$work/$tag.full.json" "$work/$tag.restored.json" | head
+        fail "$tag: statistics after the restore differ"
+    }
+    n=$(stat -c %s "$work/$tag.restored.out")
+    cmp -s <(tail -c "$n" "$work/$tag.full.out") "$work/$tag.restored.out" || fail "$tag: console output differs"
+    cmp -s "$work/$tag.full.img" "$work/$tag.restored.img" || fail "$tag: the restored guest wrote another disk"
+    echo "$tag: restored at cycle $from of $(final_cycle "$work/$tag.full.hash"): $(grep -c '^[0-9f]' \
+        "$work/$tag.restored.after") state hashes, stats, $n bytes of output and the disk as uninterrupted"
+}
+# The u74 model: its caches and TLBs (tagged by address space) come back
+# too. Its boot is slower in cycles: the guest writes its disk after 150M.
+restore_case u74 150000000 --timing u74
 
 cp "$work/disk.orig" "$work/full.img"
 linux full "$work/full.img"
