@@ -96,4 +96,30 @@ linux rep "$work/rep.img" --replay "$work/boot.log"
 cmp -s "$work/rec.hash" "$work/rep.hash" && cmp -s "$work/rec.json" "$work/rep.json" &&
     cmp -s "$work/rec.out" "$work/rep.out" || fail "the replayed boot differs from the recorded one"
 echo "linux: boot recorded ($(stat -c %s "$work/boot.log") bytes of log) and replayed identically"
-echo "PASS Linux with virtio devices: restore-then-run and replay equal the original run"
+# Linux running KVM (the H extension) with an L2 guest, as tests/boot/kvm.sh:
+# restored before KVM starts its guest, the guest still runs and the rest
+# of the boot is the uninterrupted one.
+mkdir -p "$work/kvm/proc" "$work/kvm/sys" "$work/kvm/dev"
+cp "$work/initramfs/init" "$work/kvm/init"
+riscv64-linux-gnu-gcc -static -nostdlib -nostartfiles -march=rv64gc -mabi=lp64d -Wl,-Ttext=0x80000000 \
+    -Wl,--build-id=none -o "$work/kvm_payload.elf" "$top/tests/guest/kvm_payload.S"
+riscv64-linux-gnu-objcopy -O binary -j .text "$work/kvm_payload.elf" "$work/kvm/kvm_payload.bin"
+(cd "$work/kvm" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) > "$work/kvm.cpio.gz"
+kvm() {  # name emu options...
+    local name=$1
+    shift
+    run "$name" -cpu rv64,h=on -smp 2 -m 512M -kernel "$kernel" -initrd "$work/kvm.cpio.gz" \
+        -append "console=ttyS0 emu.test=kvm" -nographic --hash-interval 20000000 \
+        --state-hash "$work/$name.hash" --stats "$work/$name.json" "$@" </dev/null
+    want_rc "$name" 0
+    grep -q "emu-check kvm: PASS" "$work/$name.out" || fail "$name: the kvm check did not pass"
+}
+kvm kvm.full
+kvm kvm.snap --snapshot-at 150000000:"$work/kvm.snap"
+kvm kvm.restored --restore "$work/kvm.snap"
+tail -n +2 "$work/kvm.restored.hash" >"$work/kvm.restored.after"
+cmp -s <(hashes_from "$work/kvm.full.hash" "$(first_cycle "$work/kvm.restored.after")") "$work/kvm.restored.after" &&
+    cmp -s <(guest_stats "$work/kvm.full.json") <(guest_stats "$work/kvm.restored.json") ||
+    fail "kvm: the run restored at cycle $(first_cycle "$work/kvm.restored.hash") differs from the uninterrupted one"
+echo "kvm: Linux with KVM restored at cycle $(first_cycle "$work/kvm.restored.hash"); its L2 guest ran and the rest matched"
+echo "PASS Linux with virtio devices and with KVM: restore-then-run and replay equal the original run"
