@@ -14,6 +14,7 @@
 #include "cpu-riscv/decode.h"
 #include "cpu-riscv/hart.h"
 #include "cpu-riscv/regid.h"
+#include "cpu-riscv/snapshot.h"
 
 #define RV_RESET_PC 0x1000u     /* the board's reset ROM, as on QEMU virt */
 
@@ -146,6 +147,8 @@ static const struct cpu_ops rv_cpu_ops = {
     .set_irq = rv_set_irq_line,
     .get_reg = rv_get_reg,
     .set_reg = rv_set_reg,
+    .save = rv_snapshot_save,
+    .load = rv_snapshot_load,
     .destroy = rv_destroy,
     .write_stats = rv_write_stats,
 };
