@@ -89,8 +89,8 @@ static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t m
         if (tc)
             timing_on_fetch(cpu, tc, tb->pc, tb->fetch_pa, tb->phys_page[1], tb->fetch_len, tb->fetch_mmu_idx);
         cpu->insns += tb->ninsns;
-        for (unsigned i = 0; i < tb->ninsns; i++)
-            cpu->stat_class[tb->insn_class[i]]++;
+        for (unsigned i = 0; i < tb->nclass_counts; i++)
+            cpu->stat_class[tb->class_counts[i].cls] += tb->class_counts[i].n;
         struct tb *next = interp_run_tb(cpu, tb, &link);
         if (cpu->exit_request || cpu->halted || cpu->cycles >= until || cpu->insns >= max_insns)
             return;

@@ -233,15 +233,36 @@ static void tb_use_timed_ops(struct tb *tb)
     }
 }
 
+/* Counts the builder's instructions per op class into pairs; returns how many. */
+static unsigned tb_class_histogram(const struct ir_builder *b, struct tb_class_count *out)
+{
+    unsigned per_class[OPC_COUNT] = { 0 }, n = 0;
+    for (unsigned i = 0; i < b->ninsns; i++)
+        per_class[b->insn_class[i]]++;
+    for (unsigned k = 0; k < OPC_COUNT; k++) {
+        if (per_class[k])
+            out[n++] = (struct tb_class_count){ (uint8_t)k, (uint8_t)per_class[k] };
+    }
+    return n;
+}
+
 /* Copies the finished IR into the arena; NULL when the arena is full. */
 static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b)
 {
+    _Static_assert(IR_MAX_INSNS <= UINT8_MAX, "a class count must fit tb_class_count.n");
+    struct tb_class_count hist[OPC_COUNT];
+    unsigned nhist = tb_class_histogram(b, hist);
     struct tb *tb = arena_alloc(c, sizeof(*tb) + b->nops * sizeof(struct ir_op));
     uint16_t *off = arena_alloc(c, b->ninsns * sizeof(uint16_t));
     uint8_t *cls = arena_alloc(c, b->ninsns);
-    if (!tb || !off || !cls)
+    struct tb_class_count *counts = arena_alloc(c, nhist * sizeof(*counts));
+    if (!tb || !off || !cls || (nhist && !counts))
         return NULL;
     memset(tb, 0, sizeof(*tb));
+    if (nhist)
+        memcpy(counts, hist, nhist * sizeof(*counts));
+    tb->class_counts = counts;
+    tb->nclass_counts = (uint8_t)nhist;
     memcpy(tb->ops, b->ops, b->nops * sizeof(struct ir_op));
     memcpy(off, b->insn_off, b->ninsns * sizeof(uint16_t));
     memcpy(cls, b->insn_class, b->ninsns);

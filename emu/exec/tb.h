@@ -19,6 +19,11 @@
 #include "exec/ir.h"
 #include "timing/model.h"
 
+struct tb_class_count {
+    uint8_t cls;                /* enum op_class */
+    uint8_t n;                  /* at most IR_MAX_INSNS */
+};
+
 struct tb {
     uint64_t pc;                /* guest virtual address of the first insn */
     uint64_t phys_page[2];      /* physical pages the code came from; [1] = UINT64_MAX if one */
@@ -34,6 +39,11 @@ struct tb {
     struct tb *jmp[2];          /* chained successors by jump slot */
     const uint16_t *insn_off;   /* byte offset of each insn from pc */
     const uint8_t *insn_class;
+    /* The op classes of its instructions as (class, count) pairs, so that
+     * running it adds to the vCPU's per-class counts once per class, not
+     * once per instruction. */
+    const struct tb_class_count *class_counts;
+    uint8_t nclass_counts;
     struct ir_op ops[];
 };
 
