@@ -32,8 +32,12 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # run N: console output to $work/outN, stats to $work/statsN, status in $rc
 run() {
     if [ "$emu" = qemu ]; then
+        # -icount: QEMU's clocks otherwise follow the host's, so a timer
+        # deadline a test sets can pass before the test waits for it when
+        # the host is loaded; counted instructions make the reference run
+        # independent of the load on the machine.
         timeout "$wall" qemu-system-riscv64 -M virt -m 256M -smp "$smp" \
-            -bios none -kernel "$elf" -nographic -monitor none \
+            -icount shift=0,sleep=off -bios none -kernel "$elf" -nographic -monitor none \
             </dev/null >"$work/out$1" 2>&1
     else
         timeout "$wall" "$emu" -M riscv-virt -m 256M -smp "$smp" \
