@@ -273,8 +273,6 @@ int rv_parse_cpu_model(const char *model, struct rv_ext *ext, struct emu_err *er
     for (size_t i = 0; i < RV_NEXT; i++)
         *rv_ext_flag(&e, i) = true;
     e.zicsr = e.zifencei = true;
-    /* Off until every SMP boot is clean with it: see docs/design.md. */
-    e.h = false;
     if (!model)
         model = "rv64";
     if (strncmp(model, "rv64", 4) != 0 || (model[4] != '\0' && model[4] != ','))
