@@ -350,7 +350,7 @@ static const struct option_def option_table[] = {
     { "-append", NULL, "STRING", "kernel command line", opt_append },
     { "-dtb", NULL, "FILE", "device tree blob to use instead of the generated one", opt_dtb },
     { "-device", NULL, "NAME[,opt=val...]", "add a virtio device (help lists them)", opt_device },
-    { "-drive", NULL, "file=PATH[,...]", "add a disk: file=PATH,format=raw[,readonly=on][,if=virtio|none][,id=ID]", opt_drive },
+    { "-drive", NULL, "file=PATH[,...]", "add a disk: file=PATH,format=raw[,readonly=on][,snapshot=on][,if=virtio|none][,id=ID]", opt_drive },
     { "-rtc", NULL, "base=DATE", "wall-clock time at power-on, UTC (default 2024-01-01T00:00:00)", opt_rtc },
     { "--timing", NULL, "MODEL|FILE", "timing model: fast (default), inorder-small, u74, or a model file (docs/timing.md)", opt_timing },
     { "--seed", NULL, "N", "seed of the deterministic generators, e.g. virtio-rng (default 0)", opt_seed },

@@ -18,25 +18,20 @@
  * A request (§5.2.6) is a 16-byte readable header {le32 type, le32
  * reserved, le64 sector}, then data (readable for writes, writable for
  * reads), then one writable status byte: the last byte of the chain.
- * Every request is carried out with pread/pwrite through a bounce buffer
- * and completed before the notify returns.
+ * Every request is carried out on the disk (blk_disk.c: the image file,
+ * or with snapshot=on an overlay in memory) through a bounce buffer and
+ * completed before the notify returns.
  */
-/* fallocate() and its FALLOC_FL_* modes are Linux extensions. */
-#define _GNU_SOURCE 1
-
 #include "virtio/blk.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/snap.h"
 #include "core/json.h"
+#include "virtio/blk_disk.h"
 #include "virtio/virtqueue.h"
 
 /* Feature bits, §5.2.3. */
@@ -80,10 +75,10 @@
 #define BLK_CONFIG_SIZE 0x3c
 
 struct virtio_blk {
-    int fd;
-    char *path;                 /* as the user gave it, for messages */
+    struct blk_disk *disk;
+    const char *path;           /* as the user gave it, for messages */
     uint64_t capacity;          /* sectors */
-    bool readonly, discard;
+    bool readonly, discard, overlay;
     char serial[VIRTIO_BLK_ID_BYTES];   /* NUL-padded, no terminator at 20 */
     uint64_t acked;             /* features the driver accepted */
     uint8_t config[BLK_CONFIG_SIZE];
@@ -166,40 +161,6 @@ static bool blk_range_ok(const struct virtio_blk *b, uint64_t sector, uint64_t n
     return sector <= b->capacity && n <= b->capacity - sector;
 }
 
-/* pread/pwrite until done; a read past the end of the file (the image
- * shrank under us) is filled with zeros. Returns 0 or -1. */
-static int blk_pread(struct virtio_blk *b, uint8_t *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(b->fd, buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            memset(buf + done, 0, n - done);
-            break;
-        }
-        done += (size_t)r;
-    }
-    return 0;
-}
-
-static int blk_pwrite(struct virtio_blk *b, const uint8_t *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pwrite(b->fd, buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
-
 /*
  * §5.2.6.2: with VIRTIO_BLK_F_FLUSH offered but not negotiated (and no
  * CONFIG_WCE), a completed write must already be stable.
@@ -208,7 +169,7 @@ static int blk_write_through(struct virtio_blk *b)
 {
     if (blk_acked(b, VIRTIO_BLK_F_FLUSH))
         return 0;
-    return fdatasync(b->fd);
+    return blk_disk_sync(b->disk);
 }
 
 /* Outcome of one request: status, and bytes written before the status. */
@@ -228,7 +189,7 @@ static int blk_do_in(struct virtio_blk *b, struct virtq *vq, const struct virtq_
         return 0;
     for (uint64_t done = 0; done < len;) {
         size_t n = len - done < BLK_BOUNCE ? (size_t)(len - done) : BLK_BOUNCE;
-        if (blk_pread(b, b->bounce, n, sector * BLK_SECTOR + done) != 0)
+        if (blk_disk_read(b->disk, b->bounce, n, sector * BLK_SECTOR + done) != 0)
             return 0;
         if (virtq_chain_write(vq, c, done, b->bounce, n) != (int64_t)n)
             return -1;
@@ -253,7 +214,7 @@ static int blk_do_out(struct virtio_blk *b, struct virtq *vq, const struct virtq
         size_t n = len - done < BLK_BOUNCE ? (size_t)(len - done) : BLK_BOUNCE;
         if (virtq_chain_read(vq, c, BLK_HDR_SIZE + done, b->bounce, n) != (int64_t)n)
             return -1;
-        if (blk_pwrite(b, b->bounce, n, sector * BLK_SECTOR + done) != 0)
+        if (blk_disk_write(b->disk, b->bounce, n, sector * BLK_SECTOR + done) != 0)
             return 0;
         done += n;
     }
@@ -267,7 +228,7 @@ static int blk_do_out(struct virtio_blk *b, struct virtq *vq, const struct virtq
 static void blk_do_flush(struct virtio_blk *b, struct blk_result *res)
 {
     res->status = VIRTIO_BLK_S_OK;
-    if (blk_writable(b) && fdatasync(b->fd) != 0)
+    if (blk_writable(b) && blk_disk_sync(b->disk) != 0)
         res->status = VIRTIO_BLK_S_IOERR;
     b->stats.flushes++;
 }
@@ -282,35 +243,6 @@ static int blk_do_get_id(struct virtio_blk *b, struct virtq *vq, const struct vi
     res->data = (uint32_t)n;
     res->status = VIRTIO_BLK_S_OK;
     return 0;
-}
-
-/* Writes zeros the slow way, for hosts whose file system cannot. */
-static int blk_write_zero_bytes(struct virtio_blk *b, uint64_t off, uint64_t len)
-{
-    memset(b->bounce, 0, BLK_BOUNCE);
-    for (uint64_t done = 0; done < len;) {
-        size_t n = len - done < BLK_BOUNCE ? (size_t)(len - done) : BLK_BOUNCE;
-        if (blk_pwrite(b, b->bounce, n, off + done) != 0)
-            return -1;
-        done += n;
-    }
-    return 0;
-}
-
-static int blk_punch(struct virtio_blk *b, uint64_t off, uint64_t len)
-{
-    return fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len);
-}
-
-/* One segment of a write-zeroes request: afterwards the range reads as
- * zeros whatever the host supports (§5.2.6.2). */
-static int blk_zero_range(struct virtio_blk *b, uint64_t off, uint64_t len, bool unmap)
-{
-    if (unmap && b->discard && blk_punch(b, off, len) == 0)
-        return 0;
-    if (fallocate(b->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
-        return 0;
-    return blk_write_zero_bytes(b, off, len);
 }
 
 struct blk_seg {
@@ -357,13 +289,14 @@ static int blk_do_dwz(struct virtio_blk *b, struct virtq *vq, const struct virtq
         if (n == 0)
             continue;
         if (zeroes) {
-            if (blk_zero_range(b, off, n, seg[i].flags & VIRTIO_BLK_DWZ_UNMAP) != 0)
+            bool unmap = b->discard && (seg[i].flags & VIRTIO_BLK_DWZ_UNMAP);
+            if (blk_disk_zero(b->disk, off, n, unmap) != 0)
                 return 0;
             b->stats.write_zeroes++;
         } else {
             /* Discard is advisory (§5.2.6.2 "MAY deallocate"): a host that
              * cannot punch holes leaves the data, and the request is OK. */
-            (void)blk_punch(b, off, n);
+            blk_disk_discard(b->disk, off, n);
             b->stats.discards++;
         }
     }
@@ -440,9 +373,9 @@ static void blk_reset(void *dev)
     ((struct virtio_blk *)dev)->acked = 0;
 }
 
-/* Snapshot and state hash: what the driver negotiated and the counters.
- * Requests complete before the notify returns, so none is in flight;
- * the image file is the disk's contents and is not in the snapshot. */
+/* Snapshot and state hash: what the driver negotiated, the counters and
+ * the disk (blk_disk_snap: the snapshot=on overlay, or the image's hash).
+ * Requests complete before the notify returns, so none is in flight. */
 static int blk_snap(void *dev, struct snap *s)
 {
     struct virtio_blk *b = dev;
@@ -459,7 +392,9 @@ static int blk_snap(void *dev, struct snap *s)
     snap_u64(s, "stats.discards", &b->stats.discards);
     snap_u64(s, "stats.write_zeroes", &b->stats.write_zeroes);
     snap_u64(s, "stats.errors", &b->stats.errors);
-    return snap_status(s);
+    if (snap_status(s) < 0)
+        return -1;
+    return blk_disk_snap(b->disk, s);
 }
 
 static const struct virtio_dev_ops blk_ops = {
@@ -480,43 +415,9 @@ static void blk_free(struct virtio_blk *b)
 {
     if (!b)
         return;
-    if (b->fd >= 0)
-        close(b->fd);
+    blk_disk_close(b->disk);
     free(b->bounce);
-    free(b->path);
     free(b);
-}
-
-/* Opens and sizes the image; messages name the file as the user did. */
-static int blk_open(struct virtio_blk *b, const char *name, struct emu_err *err)
-{
-    struct stat st;
-    off_t size;
-
-    b->fd = open(b->path, (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    if (b->fd < 0) {
-        int e = errno;
-        if (!b->readonly && (e == EACCES || e == EROFS || e == EPERM))
-            return emu_errf(err, "%s: %s: %s (readonly=on opens it read-only)", name, b->path, strerror(e));
-        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(e));
-    }
-    if (fstat(b->fd, &st) != 0)
-        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(errno));
-    if (S_ISDIR(st.st_mode))
-        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(EISDIR));
-    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-        return emu_errf(err, "%s: %s: not a regular file or block device", name, b->path);
-    /* Two writers on one image corrupt it: take the lock QEMU users expect. */
-    if (flock(b->fd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 && errno == EWOULDBLOCK)
-        return emu_errf(err, "%s: %s: in use by another process", name, b->path);
-    size = S_ISREG(st.st_mode) ? st.st_size : lseek(b->fd, 0, SEEK_END);
-    if (size < 0)
-        return emu_errf(err, "%s: %s: %s", name, b->path, strerror(errno));
-    if (size % BLK_SECTOR)
-        return emu_errf(err, "%s: %s: size %lld is not a multiple of 512 bytes", name, b->path,
-                        (long long)size);
-    b->capacity = (uint64_t)size / BLK_SECTOR;
-    return 0;
 }
 
 static int blk_set_serial(struct virtio_blk *b, const char *name, const char *serial, unsigned index,
@@ -544,32 +445,36 @@ static int blk_set_serial(struct virtio_blk *b, const char *name, const char *se
 static void *blk_create(const struct virtio_env *env, const struct devopts *o, const struct virtio_dev_ops **ops,
                         struct emu_err *err)
 {
-    static const char *const keys[] = { "file", "readonly", "discard", "serial", NULL };
+    static const char *const keys[] = { "file", "readonly", "discard", "serial", "snapshot", NULL };
     const char *name = virtio_blk_desc.name;
     const char *file = devopts_get(o, "file");
     struct virtio_blk *b;
-    bool ro, discard;
+    bool ro, discard, overlay;
 
     if (devopts_check_keys(o, keys, err) < 0 || devopts_bool(o, "readonly", false, &ro, err) < 0 ||
-        devopts_bool(o, "discard", true, &discard, err) < 0)
+        devopts_bool(o, "discard", true, &discard, err) < 0 || devopts_bool(o, "snapshot", false, &overlay, err) < 0)
         return NULL;
     if (!file || !*file) {
         emu_errf(err, "%s: needs file=PATH (a raw disk image)", name);
         return NULL;
     }
     b = calloc(1, sizeof(*b));
-    if (!b || !(b->path = strdup(file)) || !(b->bounce = malloc(BLK_BOUNCE))) {
+    if (!b || !(b->bounce = malloc(BLK_BOUNCE))) {
         emu_errf(err, "%s: out of memory", name);
         blk_free(b);
         return NULL;
     }
-    b->fd = -1;
     b->readonly = ro;
     b->discard = discard;
-    if (blk_set_serial(b, name, devopts_get(o, "serial"), env->index, err) < 0 || blk_open(b, name, err) < 0) {
+    b->overlay = overlay && !ro;
+    enum blk_disk_mode mode = ro ? BLK_DISK_RO : overlay ? BLK_DISK_OVERLAY : BLK_DISK_RW;
+    if (blk_set_serial(b, name, devopts_get(o, "serial"), env->index, err) < 0 ||
+        !(b->disk = blk_disk_open(file, mode, name, err))) {
         blk_free(b);
         return NULL;
     }
+    b->path = blk_disk_path(b->disk);
+    b->capacity = blk_disk_size(b->disk) / BLK_SECTOR;
     blk_build_config(b);
     *ops = &blk_ops;
     return b;
@@ -592,6 +497,8 @@ static void blk_write_stats(void *dev, struct json *j)
     json_begin_object(j);
     json_kv_u64(j, "capacity_sectors", b->capacity);
     json_kv_bool(j, "readonly", b->readonly);
+    json_kv_bool(j, "snapshot", b->overlay);
+    json_kv_u64(j, "overlay_bytes", blk_disk_overlay_bytes(b->disk));
     json_kv_u64(j, "requests", b->stats.requests);
     json_kv_u64(j, "read_bytes", b->stats.read_bytes);
     json_kv_u64(j, "written_bytes", b->stats.written_bytes);
@@ -606,7 +513,7 @@ const struct virtio_device_desc virtio_blk_desc = {
     .name = "virtio-blk",
     .alias = "virtio-blk-device",
     .summary = "block device on a raw image file (virtio 1.2 §5.2)",
-    .options = "file=PATH[,readonly=on|off][,discard=on|off][,serial=STR]",
+    .options = "file=PATH[,readonly=on|off][,discard=on|off][,snapshot=on|off][,serial=STR]",
     .create = blk_create,
     .destroy = blk_destroy,
     .write_stats = blk_write_stats,

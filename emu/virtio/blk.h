@@ -1,8 +1,9 @@
 /*
  * virtio block device (virtio 1.2 §5.2) on a raw image file:
- *   -device virtio-blk,file=PATH[,readonly=on|off][,discard=on|off][,serial=STR]
+ *   -device virtio-blk,file=PATH[,readonly=on|off][,discard=on|off][,snapshot=on|off][,serial=STR]
  *
- * Requests complete synchronously when the driver notifies, so what the
+ * snapshot=on keeps the guest's writes in memory (blk_disk.h). Requests
+ * complete synchronously when the driver notifies, so what the
  * guest sees never depends on host I/O timing.
  *
  *   const struct virtio_dev_ops *ops;

@@ -39,7 +39,7 @@ void virtio_device_print_list(FILE *f)
 }
 
 /* -drive keys, as QEMU spells them. */
-static const char *const drive_keys[] = { "file", "format", "readonly", "if", "id", "discard", NULL };
+static const char *const drive_keys[] = { "file", "format", "readonly", "if", "id", "discard", "snapshot", NULL };
 
 static int drive_parse(const char *spec, struct devopts *o, struct emu_err *err)
 {
@@ -73,7 +73,7 @@ static int drive_parse(const char *spec, struct devopts *o, struct emu_err *err)
 /* Copies a drive's disk settings into virtio-blk options. */
 static int drive_to_blk(const struct devopts *drive, struct devopts *blk, struct emu_err *err)
 {
-    static const char *const carried[] = { "file", "readonly", "discard" };
+    static const char *const carried[] = { "file", "readonly", "discard", "snapshot" };
     for (size_t i = 0; i < sizeof(carried) / sizeof(carried[0]); i++) {
         const char *v = devopts_get(drive, carried[i]);
         if (v && devopts_set(blk, carried[i], v, err) < 0)
