@@ -109,6 +109,12 @@ uint64_t memmap_ram_resident(struct memmap *m);
 /* The same for [addr, addr+len) inside one RAM region (0 otherwise). */
 uint64_t memmap_ram_resident_range(struct memmap *m, uint64_t addr, uint64_t len);
 
+/* Whether a /proc/self/pagemap entry is host memory emu holds for RAM:
+ * a private page present and mapped only here, or swapped out; not the
+ * shared zero page an untouched page reads, not a file page. This is
+ * what memmap_ram_resident counts. */
+bool memmap_pagemap_held(uint64_t entry);
+
 /* Keeps RAM, present and future, out of transparent huge pages, so that a
  * guest touching one 4 KiB page costs the host one base page, whatever the
  * host's THP setting and free memory: resident size becomes a function of

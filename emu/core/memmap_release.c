@@ -90,6 +90,13 @@ static int pagemap_fd(struct memmap *m)
     return m->pagemap_fd;
 }
 
+bool memmap_pagemap_held(uint64_t e)
+{
+    if (e & PM_FILE)
+        return false;
+    return (e & PM_PRESENT) ? (e & PM_EXCLUSIVE) != 0 : (e & PM_SWAP) != 0;
+}
+
 /* Base pages of [start, end) counted by pagemap; -1 when it cannot be read. */
 static int64_t resident_pagemap(struct memmap *m, uintptr_t start, uintptr_t end, uint64_t base)
 {
@@ -107,10 +114,8 @@ static int64_t resident_pagemap(struct memmap *m, uintptr_t start, uintptr_t end
         if (got <= 0 || got % (ssize_t)sizeof(e[0]))
             return -1;
         uint64_t k = (uint64_t)got / sizeof(e[0]);
-        for (uint64_t i = 0; i < k; i++) {
-            bool mine = (e[i] & PM_PRESENT) ? (e[i] & PM_EXCLUSIVE) != 0 : (e[i] & PM_SWAP) != 0;
-            n += mine && !(e[i] & PM_FILE);
-        }
+        for (uint64_t i = 0; i < k; i++)
+            n += memmap_pagemap_held(e[i]);
         a += k * base;
     }
     return n;

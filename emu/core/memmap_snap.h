@@ -11,9 +11,18 @@
  * be resident. Pages the host has never backed are skipped without being
  * read (Linux /proc/self/pagemap), so an untouched -m 64G costs nothing.
  *
+ * A page the host dropped (a balloon report or inflate, MADV_DONTNEED)
+ * reads zero, as the guest sees it, and is saved and hashed as an
+ * untouched one: no data. A zero page the host still holds is listed in
+ * its slice without data and without being hashed ("held"), so that a
+ * restored run holds the same host memory, which the balloon's --stats
+ * report (resident RAM, bytes released), while state hashes stay a
+ * function of what the guest reads.
+ *
  *   if (memmap_snap(&m->map, s) < 0) ... snap_error(s) ...     s between sections
  *
- * Loading zeroes each slice first, then writes the saved pages; the
+ * Loading drops each slice first (every page reads zero and costs the
+ * host nothing), writes the saved pages, and touches the held ones; the
  * caller drops translated code afterwards (exec_flush_code).
  */
 #ifndef EMU_CORE_MEMMAP_SNAP_H

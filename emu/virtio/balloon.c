@@ -31,6 +31,7 @@
 
 #include "core/machine.h"
 #include "core/options.h"
+#include "core/snap.h"
 #include "exec/exec.h"
 #include "virtio/balloon_int.h"
 #include "virtio/virtqueue.h"
@@ -252,6 +253,65 @@ static void balloon_attach(void *dev, const struct virtio_bus *bus)
     ((struct virtio_balloon *)dev)->bus = bus;
 }
 
+static void balloon_step(void *opaque, uint64_t now);
+
+/*
+ * Snapshot and state hash, after the transport's queues: configuration,
+ * features and the queue numbering they decided, free page hinting, the
+ * target schedule's position and its pending step, then the statistics
+ * queue and counters (balloon_stats_snap). Pages the balloon gave back
+ * are not here: they read zero and are RAM's (core/memmap_snap.c).
+ */
+static int balloon_snap(void *dev, struct snap *s)
+{
+    struct virtio_balloon *b = dev;
+    uint64_t offered = b->offered;
+    uint32_t next_step = b->next_step;
+
+    /* The options decide what is offered and the schedule; a file from
+     * other options does not fit (the machine section names them too). */
+    snap_u64(s, "offered", &offered);
+    if (snap_loading(s) && snap_status(s) == 0 && offered != b->offered)
+        return snap_fail(s, "features 0x%llx offered in the file, 0x%llx here", (unsigned long long)offered,
+                         (unsigned long long)b->offered);
+    snap_u64(s, "features", &b->features);
+    snap_u64(s, "features_seen", &b->features_seen);
+    snap_bytes(s, "role", b->role, sizeof(b->role));
+    snap_u32(s, "num_pages", &b->num_pages);
+    snap_u32(s, "actual", &b->actual);
+    snap_u32(s, "cmd_id", &b->cmd_id);
+    snap_u32(s, "poison_val", &b->poison_val);
+    snap_u32(s, "poison_seen", &b->poison_seen);
+    snap_u32(s, "next_cmd_id", &b->next_cmd_id);
+    snap_u32(s, "hint_rx_id", &b->hint_rx_id);
+    snap_u32(s, "next_step", &next_step);
+    evq_snap(&b->m->evq, s, "step", &b->step_event, balloon_step, b);
+    if (snap_loading(s) && snap_status(s) == 0) {
+        for (unsigned i = 0; i < BALLOON_MAX_QUEUES; i++) {
+            if (b->role[i] > BQ_REPORTING)
+                return snap_fail(s, "queue %u has role %u", i, b->role[i]);
+        }
+        /* Bits 0-23 are the device's (virtio 1.2 §6): the driver cannot
+         * have accepted one that was not offered. */
+        if ((b->features | b->features_seen) & 0xffffffull & ~b->offered)
+            return snap_fail(s, "features 0x%llx accepted, 0x%llx offered", (unsigned long long)b->features,
+                             (unsigned long long)b->offered);
+        if (b->next_cmd_id < BALLOON_CMD_ID_MIN)
+            return snap_fail(s, "next free page hint command id %u is reserved", b->next_cmd_id);
+        /* A step is pending exactly while the schedule has one left. */
+        struct evq_event e;
+        bool pending = evq_lookup(&b->m->evq, b->step_event, &e);
+        if (next_step > b->nschedule || pending != (next_step < b->nschedule) ||
+            (pending && e.time != b->schedule[next_step].cycle))
+            return snap_fail(s, "target schedule at step %u of %u, %s", next_step, b->nschedule,
+                             pending ? "with a step pending at another time" : "with no step pending");
+        b->next_step = next_step;
+    }
+    if (snap_status(s) == 0)
+        balloon_stats_snap(b, s);
+    return snap_status(s);
+}
+
 static const struct virtio_dev_ops balloon_ops = {
     .device_id = VIRTIO_ID_BALLOON,
     .num_queues = BALLOON_MAX_QUEUES,
@@ -264,6 +324,8 @@ static const struct virtio_dev_ops balloon_ops = {
     .queue_notify = balloon_notify,
     .reset = balloon_reset,
     .attach = balloon_attach,
+    .save = balloon_snap,
+    .load = balloon_snap,
 };
 
 static void balloon_config_changed(struct virtio_balloon *b)

@@ -13,6 +13,7 @@
 #include "virtio/virtqueue.h"
 
 struct machine;
+struct snap;
 struct virtio_bus;
 
 /* Feature bits, virtio 1.2 §5.5.3. */
@@ -112,6 +113,9 @@ void balloon_sample(struct virtio_balloon *b, bool force);
 void balloon_poll_start(struct virtio_balloon *b);
 /* Cancels the poll and frees the timeline (device destroyed). */
 void balloon_poll_stop(struct virtio_balloon *b);
+/* Snapshot and state hash of the statistics queue, the poll and the
+ * counters (the part of the device's section balloon_stats.c owns). */
+int balloon_stats_snap(struct virtio_balloon *b, struct snap *s);
 
 static inline uint32_t balloon_le32(const uint8_t *p)
 {

@@ -24,6 +24,7 @@
 
 #include "core/json.h"
 #include "core/machine.h"
+#include "core/snap.h"
 #include "virtio/balloon_int.h"
 #include "virtio/virtio.h"
 
@@ -174,6 +175,91 @@ void balloon_poll_stop(struct virtio_balloon *b)
     free(b->timeline);
     b->timeline = NULL;
     b->ntimeline = 0;
+}
+
+/* The timeline as (ns, bytes) pairs. */
+static int balloon_timeline_snap(struct virtio_balloon *b, struct snap *s)
+{
+    uint32_t n = b->ntimeline;
+    snap_u32(s, "timeline_points", &n);
+    if (snap_status(s) < 0)
+        return -1;
+    if (n > BALLOON_TIMELINE_MAX)
+        return snap_fail(s, "%u resident RAM samples, at most %u", n, BALLOON_TIMELINE_MAX);
+    uint64_t *v = malloc((n ? 2 * (size_t)n : 1) * sizeof(*v));
+    if (!v)
+        return snap_fail(s, "out of memory");
+    for (uint32_t i = 0; i < n && !snap_loading(s); i++) {
+        v[2 * i] = b->timeline[i].ns;
+        v[2 * i + 1] = b->timeline[i].bytes;
+    }
+    if (snap_u64s(s, "timeline", v, 2 * (size_t)n) == 0 && snap_loading(s)) {
+        if (n && !b->timeline)
+            b->timeline = calloc(BALLOON_TIMELINE_MAX, sizeof(*b->timeline));
+        if (n && !b->timeline)
+            snap_fail(s, "out of memory");
+        for (uint32_t i = 0; i < n && snap_status(s) == 0; i++)
+            b->timeline[i] = (struct balloon_point){ v[2 * i], v[2 * i + 1] };
+        if (snap_status(s) == 0)
+            b->ntimeline = n;
+    }
+    free(v);
+    return snap_status(s);
+}
+
+/*
+ * The buffer the device holds and the poll event are the guest's state;
+ * so are the counters of what the guest sent. What the host's memory did
+ * (bytes released, resident RAM, its peak, when it was last measured and
+ * the timeline) is saved, so a restored run's --stats go on from it, but
+ * not hashed: it is not what the guest sees.
+ */
+int balloon_stats_snap(struct virtio_balloon *b, struct snap *s)
+{
+    uint32_t stats_queue = b->stats_queue;
+    bool held = b->stats_held;
+    snap_u32(s, "stats_queue", &stats_queue);
+    snap_bool(s, "stats_held", &held);
+    if (snap_loading(s) && snap_status(s) == 0) {
+        if (stats_queue >= BALLOON_MAX_QUEUES)
+            return snap_fail(s, "statistics queue %u of %u", stats_queue, BALLOON_MAX_QUEUES);
+        b->stats_queue = stats_queue;
+        balloon_stats_forget(b);
+    }
+    if (held)
+        virtq_chain_snap(&b->stats_buf, s, "stats_buf");
+    if (snap_loading(s))
+        b->stats_held = held && snap_status(s) == 0;
+    evq_snap(&b->m->evq, s, "poll", &b->poll_event, balloon_poll, b);
+    if (snap_loading(s) && snap_status(s) == 0 && (b->poll_event != 0) != (b->poll_cycles != 0))
+        return snap_fail(s, "statistics poll %s, but polling is %s here", b->poll_event ? "pending" : "not pending",
+                         b->poll_cycles ? "on" : "off");
+
+    struct virtio_balloon_stats *st = &b->st;
+    snap_u64(s, "target_bytes", &st->target_bytes);
+    snap_u64(s, "balloon_bytes", &st->balloon_bytes);
+    snap_u64(s, "inflate_requests", &st->inflate_requests);
+    snap_u64(s, "pages_inflated", &st->pages_inflated);
+    snap_u64(s, "deflate_requests", &st->deflate_requests);
+    snap_u64(s, "pages_deflated", &st->pages_deflated);
+    snap_u64(s, "report_requests", &st->report_requests);
+    snap_u64(s, "pages_reported", &st->pages_reported);
+    snap_u64(s, "hint_rounds", &st->hint_rounds);
+    snap_u64(s, "pages_hinted", &st->pages_hinted);
+    snap_u64(s, "bad_entries", &st->bad_entries);
+    snap_u64(s, "guest_updates", &st->guest_updates);
+    snap_u64(s, "guest_valid", &st->guest_valid);
+    snap_u64s(s, "guest", st->guest, VIRTIO_BALLOON_S_NR);
+
+    snap_hash_off(s);
+    snap_u64(s, "bytes_released", &st->bytes_released);
+    snap_u64(s, "ram_resident_bytes", &st->ram_resident_bytes);
+    snap_u64(s, "ram_resident_peak_bytes", &st->ram_resident_peak_bytes);
+    snap_u64(s, "last_scan", &b->last_scan);
+    snap_bool(s, "scanned", &b->scanned);
+    balloon_timeline_snap(b, s);
+    snap_hash_on(s);
+    return snap_status(s);
 }
 
 void virtio_balloon_get_stats(void *dev, struct virtio_balloon_stats *s)
