@@ -4,17 +4,23 @@
  * virtqueue driver, the way Linux's virtio_balloon drives it: options,
  * configuration space, queue numbering, inflate/deflate, free page
  * reporting with and without page poison, free page hinting, the
- * statistics queue, and every malformed request the issue lists.
+ * statistics queue, every malformed request the issue lists, and
+ * snapshots: the device and the pages it gave back saved and restored
+ * into a freshly built machine, which then goes on as the original.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/devopts.h"
 #include "core/json.h"
 #include "core/machine.h"
+#include "core/snapshot.h"
+#include "core/statehash.h"
 #include "virtio/balloon.h"
+#include "virtio/balloon_int.h"
 #include "virtio/virtio.h"
 #include "virtio/virtio_mmio.h"
 #include "virtio/virtqueue.h"
@@ -966,6 +972,238 @@ START_TEST(test_balloon_json_timeline_has_one_point_per_poll)
 }
 END_TEST
 
+/* --- snapshots --- */
+
+#define SNAP_SPEC "virtio-balloon,free-page-reporting=on,free-page-hint=on,guest-stats-polling-interval=1," \
+                  "target-schedule=1:8/3:16"
+#define SNAP_FEATURES (F_STATS | F_HINT | F_REPORT)   /* queues: inflate, deflate, stats, hint, reporting */
+
+static char snap_path[64];
+
+static void snap_setup(void)
+{
+    snprintf(snap_path, sizeof(snap_path), "/tmp/check_virtio_balloon.%d", (int)getpid());
+}
+
+static void snap_teardown(void)
+{
+    remove(snap_path);
+}
+
+/* A balloon the machine's snapshot walk sees, as a board registers it. */
+static struct tb *snap_tb(const char *spec)
+{
+    struct tb *t = tb_new(spec);
+    ck_assert_int_eq(machine_add_device(&t->m, "virtio-balloon", &virtio_mmio_ops, t->tr, NULL), 0);
+    return t;
+}
+
+static void advance_to(struct tb *t, uint64_t cycle)
+{
+    t->m.vclock = cycle;
+    evq_run_due(&t->m.evq, cycle);
+}
+
+/* The driver's side of the rings lives in guest RAM, which the snapshot
+ * carries; its own indices come along as a guest driver's would. */
+static void snap_adopt_driver(struct tb *to, const struct tb *from)
+{
+    to->nq = from->nq;
+    for (unsigned q = 0; q < from->nq; q++) {
+        to->q[q] = from->q[q];
+        to->q[q].m = &to->m;
+    }
+}
+
+static uint64_t state_hash(struct tb *t)
+{
+    struct statehash h;
+    struct emu_err err;
+    ck_assert_int_eq(statehash_compute(&t->m, &h, &err), 0);
+    ck_assert_msg(h.skipped[0] == '\0', "state hash leaves out %s", h.skipped);
+    uint64_t v = h.total;
+    statehash_free(&h);
+    return v;
+}
+
+/* Everything a driver and --stats see of the device, for comparing two. */
+static void assert_same_device(struct tb *a, struct tb *b)
+{
+    for (uint32_t off = 0; off < 16; off += 4)
+        ck_assert_uint_eq(cfg_r(a, off), cfg_r(b, off));
+    ck_assert_uint_eq(mr(a, R_STATUS), mr(b, R_STATUS));
+    ck_assert_uint_eq(mr(a, R_INT_STATUS), mr(b, R_INT_STATUS));
+    ck_assert_uint_eq(mr(a, R_CONFIG_GEN), mr(b, R_CONFIG_GEN));
+    char *ja = json_text(a), *jb = json_text(b);
+    ck_assert_str_eq(ja, jb);
+    free(ja);
+    free(jb);
+    ck_assert_uint_eq(state_hash(a), state_hash(b));
+}
+
+/* Brings a balloon to a state with something in every part: pages
+ * inflated and reported, a statistics buffer held, a hinting round open,
+ * the first scheduled target applied and the second pending. */
+static void snap_busy(struct tb *t)
+{
+    struct emu_err err;
+    tb_start(t, SNAP_FEATURES, 5, NULL);
+    fill(t, DATA, 64 * PG, 0x5a);
+    uint32_t pfns[] = { pfn_of(DATA), pfn_of(DATA + PG) };
+    send_pfns(t, 0, pfns, 2);
+    struct vqd_seg r = { DATA + 16 * PG, 8 * PG, 1 };
+    report(t, 4, &r, 1);
+    send_stats(t, 9 * MiB, 16 * MiB);
+    advance_to(t, t->m.cfg.core_hz + t->m.cfg.core_hz / 2);    /* a poll and the first target */
+    send_stats(t, 8 * MiB, 16 * MiB);                           /* held again */
+    cfg_w(t, C_ACTUAL, 2);
+    ck_assert_int_eq(virtio_balloon_hint_start(t->bal, &err), 0);
+    hint_cmd(t, 3, cfg_r(t, C_CMD_ID));
+    ck_assert_uint_eq(cfg_r(t, C_NUM_PAGES), (8 * MiB) / PG);
+}
+
+START_TEST(test_balloon_snapshot_restores_device_and_goes_on_alike)
+{
+    struct emu_err err;
+    struct tb *a = snap_tb(SNAP_SPEC);
+    snap_busy(a);
+    uint64_t hash = state_hash(a);
+    ck_assert_int_eq(snapshot_save(&a->m, snap_path, &err), 0);
+
+    struct tb *b = snap_tb(SNAP_SPEC);
+    fill(b, DATA, 64 * PG, 0xee);               /* what the restore must replace */
+    int rc = snapshot_restore(&b->m, snap_path, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    snap_adopt_driver(b, a);
+    ck_assert_uint_eq(state_hash(b), hash);
+    assert_same_device(a, b);
+    /* Inflated and reported pages read zero and cost the host nothing. */
+    ck_assert(all(b, DATA, 2 * PG, 0));
+    ck_assert(all(b, DATA + 2 * PG, 14 * PG, 0x5a));
+    ck_assert(all(b, DATA + 16 * PG, 8 * PG, 0));
+    ck_assert_uint_eq(memmap_ram_resident_range(&b->m.map, DATA, 64 * PG), 54 * PG);
+    ck_assert_uint_eq(memmap_ram_resident(&b->m.map), memmap_ram_resident(&a->m.map));
+
+    /* Both go on the same way: a report, pages hinted in the open round,
+     * the held statistics buffer returned at the next poll, the second
+     * scheduled target. */
+    struct tb *tbs[] = { a, b };
+    for (unsigned i = 0; i < 2; i++) {
+        struct tb *t = tbs[i];
+        struct vqd_seg r = { DATA + 32 * PG, 4 * PG, 1 };
+        report(t, 4, &r, 1);
+        hint_pages(t, 3, DATA + 40 * PG, 2 * PG);
+        advance_to(t, 3 * t->m.cfg.core_hz);
+        ck_assert_uint_eq(used_count(t, 2), 2);
+        ck_assert_uint_eq(used_count(t, 3), 2);
+        ck_assert_uint_eq(cfg_r(t, C_NUM_PAGES), 0);
+        ck_assert(all(t, DATA + 32 * PG, 4 * PG, 0));
+        ck_assert(all(t, DATA + 40 * PG, 2 * PG, 0));
+    }
+    assert_same_device(a, b);
+    struct virtio_balloon_stats s = stats(b);
+    ck_assert_uint_eq(s.pages_inflated, 2);
+    ck_assert_uint_eq(s.pages_reported, 12);
+    ck_assert_uint_eq(s.pages_hinted, 2);
+    ck_assert_uint_eq(s.guest_updates, 2);
+    ck_assert_uint_eq(s.bytes_released, 16 * PG);
+    tb_free(a);
+    tb_free(b);
+}
+END_TEST
+
+/*
+ * A page the balloon dropped reads zero: state hashes take it as any zero
+ * page, whether the host holds one or not. A restore drops it again and
+ * holds the zero pages the host held, so resident RAM comes back as it was.
+ */
+START_TEST(test_balloon_snapshot_dropped_page_is_zero_and_stays_dropped)
+{
+    struct emu_err err;
+    struct vqd_seg r = { DATA, 4 * PG, 1 };
+    struct tb *a = snap_tb("virtio-balloon,free-page-reporting=on");
+    tb_start(a, F_STATS | F_REPORT, 4, NULL);
+    fill(a, DATA, 4 * PG, 0x77);
+    report(a, 3, &r, 1);
+    /* The same guest, but its pages were reported before it wrote them
+     * (nothing to drop) and it then cleared them: the host holds zeroes. */
+    struct tb *z = snap_tb("virtio-balloon,free-page-reporting=on");
+    tb_start(z, F_STATS | F_REPORT, 4, NULL);
+    report(z, 3, &r, 1);
+    fill(z, DATA, 4 * PG, 0);
+    ck_assert_uint_eq(memmap_ram_resident_range(&a->m.map, DATA, 4 * PG), 0);
+    ck_assert_uint_eq(memmap_ram_resident_range(&z->m.map, DATA, 4 * PG), 4 * PG);
+    ck_assert_uint_eq(stats(a).bytes_released, 4 * PG);
+    ck_assert_uint_eq(stats(z).bytes_released, 0);
+    uint64_t ha = state_hash(a);
+    ck_assert_uint_eq(state_hash(z), ha);
+
+    ck_assert_int_eq(snapshot_save(&z->m, snap_path, &err), 0);
+    struct tb *b = snap_tb("virtio-balloon,free-page-reporting=on");
+    fill(b, DATA, 16 * PG, 0x33);
+    ck_assert_int_eq(snapshot_restore(&b->m, snap_path, &err), 0);
+    ck_assert(all(b, DATA, 16 * PG, 0));
+    ck_assert_uint_eq(memmap_ram_resident_range(&b->m.map, DATA, 4 * PG), 4 * PG);
+    ck_assert_uint_eq(memmap_ram_resident_range(&b->m.map, DATA + 4 * PG, 12 * PG), 0);
+    ck_assert_uint_eq(memmap_ram_resident(&b->m.map), memmap_ram_resident(&z->m.map));
+    ck_assert_uint_eq(state_hash(b), ha);
+
+    ck_assert_int_eq(snapshot_save(&a->m, snap_path, &err), 0);
+    ck_assert_int_eq(snapshot_restore(&b->m, snap_path, &err), 0);
+    ck_assert_uint_eq(memmap_ram_resident_range(&b->m.map, DATA, 16 * PG), 0);
+    ck_assert_uint_eq(memmap_ram_resident(&b->m.map), memmap_ram_resident(&a->m.map));
+    ck_assert_uint_eq(stats(b).bytes_released, 4 * PG);
+    ck_assert_uint_eq(state_hash(b), ha);
+    tb_free(a);
+    tb_free(z);
+    tb_free(b);
+}
+END_TEST
+
+/* Saves a with the damage done to its state, restores into a fresh balloon
+ * of spec: refused, with a message holding want. */
+static void assert_restore_refused(struct tb *a, const char *spec, const char *want)
+{
+    struct emu_err err = { { 0 } };
+    ck_assert_int_eq(snapshot_save(&a->m, snap_path, &err), 0);
+    struct tb *b = snap_tb(spec);
+    ck_assert_int_eq(snapshot_restore(&b->m, snap_path, &err), -1);
+    ck_assert_msg(strstr(err.msg, want) != NULL, "'%s' does not say '%s'", err.msg, want);
+    ck_assert_msg(strstr(err.msg, "virtio-balloon") != NULL, "'%s' does not name the section", err.msg);
+    tb_free(b);
+}
+
+START_TEST(test_balloon_snapshot_damaged_section_refused)
+{
+    struct tb *a = snap_tb(SNAP_SPEC);
+    struct virtio_balloon *bal = a->bal;
+    snap_busy(a);
+    bal->role[1] = 42;
+    assert_restore_refused(a, SNAP_SPEC, "queue 1 has role 42");
+    bal->role[1] = BQ_DEFLATE;
+    bal->next_step = 2;                         /* past the end, with a step still pending */
+    assert_restore_refused(a, SNAP_SPEC, "target schedule at step 2 of 2");
+    bal->next_step = 1;
+    bal->features |= VIRTIO_BIT(BALLOON_F_DEFLATE_ON_OOM);
+    assert_restore_refused(a, SNAP_SPEC, "accepted");
+    bal->features &= ~VIRTIO_BIT(BALLOON_F_DEFLATE_ON_OOM);
+    tb_free(a);
+}
+END_TEST
+
+/* A file from a balloon with other options does not fit this one. */
+START_TEST(test_balloon_snapshot_other_options_refused)
+{
+    struct tb *a = snap_tb(SNAP_SPEC);
+    snap_busy(a);
+    assert_restore_refused(a, "virtio-balloon,free-page-reporting=on,guest-stats-polling-interval=1,"
+                              "target-schedule=1:8/3:16", "offered in the file");
+    assert_restore_refused(a, "virtio-balloon,free-page-reporting=on,free-page-hint=on,"
+                              "target-schedule=1:8/3:16", "polling is off here");
+    tb_free(a);
+}
+END_TEST
+
 static Suite *balloon_suite(void)
 {
     Suite *s = suite_create("virtio_balloon");
@@ -1020,6 +1258,14 @@ static Suite *balloon_suite(void)
     tcase_add_test(tc, test_balloon_json_names_counters_and_guest_stats);
     tcase_add_test(tc, test_balloon_json_keeps_features_after_reset);
     tcase_add_test(tc, test_balloon_json_timeline_has_one_point_per_poll);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("snapshot");
+    tcase_add_checked_fixture(tc, snap_setup, snap_teardown);
+    tcase_add_test(tc, test_balloon_snapshot_restores_device_and_goes_on_alike);
+    tcase_add_test(tc, test_balloon_snapshot_dropped_page_is_zero_and_stays_dropped);
+    tcase_add_test(tc, test_balloon_snapshot_damaged_section_refused);
+    tcase_add_test(tc, test_balloon_snapshot_other_options_refused);
     suite_add_tcase(s, tc);
     return s;
 }
