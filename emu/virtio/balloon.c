@@ -293,18 +293,27 @@ static int balloon_snap(void *dev, struct snap *s)
         }
         /* Bits 0-23 are the device's (virtio 1.2 §6): the driver cannot
          * have accepted one that was not offered. */
-        if ((b->features | b->features_seen) & 0xffffffull & ~b->offered)
-            return snap_fail(s, "features 0x%llx accepted, 0x%llx offered", (unsigned long long)b->features,
+        uint64_t accepted = (b->features | b->features_seen) & 0xffffffull;
+        if (accepted & ~b->offered)
+            return snap_fail(s, "features 0x%llx accepted, 0x%llx offered", (unsigned long long)accepted,
                              (unsigned long long)b->offered);
         if (b->next_cmd_id < BALLOON_CMD_ID_MIN)
             return snap_fail(s, "next free page hint command id %u is reserved", b->next_cmd_id);
-        /* A step is pending exactly while the schedule has one left. */
+        /* A step is pending exactly while the schedule has one left, at
+         * that step's time. */
         struct evq_event e;
         bool pending = evq_lookup(&b->m->evq, b->step_event, &e);
-        if (next_step > b->nschedule || pending != (next_step < b->nschedule) ||
-            (pending && e.time != b->schedule[next_step].cycle))
-            return snap_fail(s, "target schedule at step %u of %u, %s", next_step, b->nschedule,
-                             pending ? "with a step pending at another time" : "with no step pending");
+        const char *why = NULL;
+        if (next_step > b->nschedule)
+            why = "past its end";
+        else if (pending && next_step == b->nschedule)
+            why = "with a step pending after the last";
+        else if (!pending && next_step < b->nschedule)
+            why = "with no step pending";
+        else if (pending && e.time != b->schedule[next_step].cycle)
+            why = "with its step pending at another time";
+        if (why)
+            return snap_fail(s, "target schedule at step %u of %u, %s", next_step, b->nschedule, why);
         b->next_step = next_step;
     }
     if (snap_status(s) == 0)

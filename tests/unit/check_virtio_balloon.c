@@ -1182,7 +1182,7 @@ START_TEST(test_balloon_snapshot_damaged_section_refused)
     assert_restore_refused(a, SNAP_SPEC, "queue 1 has role 42");
     bal->role[1] = BQ_DEFLATE;
     bal->next_step = 2;                         /* past the end, with a step still pending */
-    assert_restore_refused(a, SNAP_SPEC, "target schedule at step 2 of 2");
+    assert_restore_refused(a, SNAP_SPEC, "target schedule at step 2 of 2, with a step pending after the last");
     bal->next_step = 1;
     bal->features |= VIRTIO_BIT(BALLOON_F_DEFLATE_ON_OOM);
     assert_restore_refused(a, SNAP_SPEC, "accepted");
