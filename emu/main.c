@@ -15,6 +15,7 @@
 #include "board/board.h"
 #include "core/chardev.h"
 #include "core/machine.h"
+#include "core/monitor.h"
 #include "core/options.h"
 #include "core/record.h"
 #include "core/snapshot.h"
@@ -65,11 +66,15 @@ static int main_open_record(const struct options *o, struct chardev *ch, struct 
     return *rec ? 0 : -1;
 }
 
-/* --restore, then the log and --snapshot-at, on the freshly built machine. */
-static int main_prepare(struct machine *m, const struct options *o, struct record *rec, struct snapshot_at *sa,
-                        struct emu_err *err)
+/* --restore, then the monitor, the log and --snapshot-at, on the freshly
+ * built machine. The monitor comes before the log so that at a shared
+ * boundary its commands take effect first (core/monitor.h). */
+static int main_prepare(struct machine *m, const struct options *o, struct record *rec, struct monitor *mon,
+                        struct snapshot_at *sa, struct emu_err *err)
 {
     if (o->restore_path && snapshot_restore(m, o->restore_path, err) < 0)
+        return -1;
+    if (monitor_start(mon, m, rec, err) < 0)
         return -1;
     if (rec && record_start(rec, m, err) < 0)
         return -1;
@@ -105,19 +110,27 @@ static int main_run_machine(const struct options *o, struct chardev *ch)
     struct emu_err err;
     struct record *rec;
     struct snapshot_at sa = { 0 };
+    struct monitor *mon;
     if (main_open_record(o, ch, &rec, &err) < 0)
         return main_fail(&err, EXIT_STATUS_BAD_INPUT);
+    if (monitor_open(&mon, o->monitor_spec, &err) < 0) {
+        record_free(rec);
+        return main_fail(&err, EXIT_STATUS_BAD_INPUT);
+    }
     if (machine_init(&m, &o->cfg, &err) < 0) {
+        monitor_close(mon);
         record_free(rec);
         return main_fail(&err, EXIT_STATUS_ERROR);    /* host resources, the process ends */
     }
     m.console = ch;
-    if (board_create(&m, &err) < 0 || main_prepare(&m, o, rec, &sa, &err) < 0) {
+    if (board_create(&m, &err) < 0 || main_prepare(&m, o, rec, mon, &sa, &err) < 0) {
+        monitor_close(mon);
         record_free(rec);
         machine_destroy(&m);
         return main_fail(&err, EXIT_STATUS_BAD_INPUT);
     }
     machine_run(&m);
+    monitor_close(mon);
     int status = main_exit_status(&m);
     if (rec && record_finish(rec, &err) < 0) {
         main_fail(&err, 0);

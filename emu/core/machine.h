@@ -25,7 +25,7 @@
 #define MACHINE_MAX_CPUS 8
 #define MACHINE_MAX_DEVICES 64
 #define MACHINE_MAX_VDEVS 8         /* -device / -drive entries */
-#define MACHINE_MAX_OBSERVERS 4
+#define MACHINE_MAX_OBSERVERS 8
 
 struct cpu;
 struct machine;

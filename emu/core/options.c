@@ -13,6 +13,7 @@
 
 #include "timing/model.h"
 
+#include "core/monitor.h"
 #include "core/record.h"
 
 struct option_def {
@@ -327,6 +328,16 @@ static int opt_hash_interval(struct options *o, const char *opt, const char *arg
     return 0;
 }
 
+static int opt_monitor(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    const char *path;
+    size_t n;
+    if (monitor_parse_spec(arg, &path, &n, err) < 0)
+        return -1;
+    o->monitor_spec = path ? arg : NULL;
+    return 0;
+}
+
 static int opt_help(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     o->help = true;
@@ -365,6 +376,7 @@ static const struct option_def option_table[] = {
     { "--state-hash", NULL, "FILE", "write the state hashes as text to FILE ('-': stdout)", opt_state_hash },
     { "--snapshot-at", NULL, "CYCLES:FILE", "save the whole machine to FILE once CYCLES have run", opt_snapshot_at },
     { "--restore", NULL, "FILE", "continue from a snapshot (same command line as when it was saved)", opt_restore },
+    { "-monitor", NULL, "unix:PATH|none", "run-time commands on a Unix socket (docs/monitor.md; default none)", opt_monitor },
     { "-h", "--help", NULL, "print this help and exit", opt_help },
     { "--version", NULL, NULL, "print the version and exit", opt_version },
 };

@@ -49,6 +49,7 @@ struct options {
     uint64_t snapshot_at;
     uint64_t hash_interval;     /* --hash-interval N, cycles between state hashes */
     const char *state_hash_path;    /* --state-hash FILE */
+    const char *monitor_spec;   /* -monitor unix:PATH|none (core/monitor.h); NULL: none */
     bool nographic;
     bool help;
     bool version;

@@ -12,13 +12,18 @@
  *                                   where the section changed since the
  *                                   previous HASH, then those hashes (u64)
  *   4 END     dt, stop, exit code   how the run ended (zigzag varint code)
+ *   5 MONITOR dt, length, text      a monitor command that changes the run,
+ *                                   at the cycle it took effect (length a
+ *                                   varint, the text without a newline)
  *
  * Replay reads every record up front (a log is small next to what it
  * reproduces), then walks them: the console's source hands out SERIAL and
  * EOF records when the guest reads at their exact time, an observer
  * compares HASH records at the interval boundaries, and another stops the
- * machine where a recorded run was stopped by the user. Anything out of
- * step is a divergence: the run stops and record_finish reports it.
+ * machine where a recorded run was stopped by the user. MONITOR records
+ * are kept apart, in their own order, for the monitor to apply (it polls
+ * between rounds as the other observers do). Anything out of step is a
+ * divergence: the run stops and record_finish reports it.
  */
 #include "core/record.h"
 
@@ -33,7 +38,10 @@
 #include "core/snapshot.h"
 #include "core/statehash.h"
 
-enum rec_type { REC_SERIAL = 1, REC_EOF = 2, REC_HASH = 3, REC_END = 4 };
+enum rec_type { REC_SERIAL = 1, REC_EOF = 2, REC_HASH = 3, REC_END = 4, REC_MONITOR = 5 };
+
+/* Longest monitor command a log may hold (the monitor's lines are shorter). */
+#define REC_MONITOR_MAX 4096u
 
 /* One record of a log being replayed. */
 struct rec {
@@ -43,6 +51,12 @@ struct rec {
     int64_t exit_code;          /* END */
     uint64_t time;
     size_t hashes;              /* HASH: index of its nsec values in hashvals */
+};
+
+/* A logged monitor command. */
+struct rec_monitor {
+    uint64_t time;
+    char *cmd;
 };
 
 struct record {
@@ -66,6 +80,8 @@ struct record {
     size_t nrecs, next;
     uint64_t *hashvals;
     size_t nhashvals;
+    struct rec_monitor *mons;
+    size_t nmons, next_mon;
     char *recorded_version;
     char *recorded_config;
     uint64_t recorded_start;
@@ -243,6 +259,35 @@ static int get_varint(struct snap *s, uint64_t *v)
     return snap_fail(s, "a record's number is too long");
 }
 
+/* A MONITOR record's text, kept apart from the other records. */
+static int read_monitor(struct record *r, struct snap *s, uint64_t time)
+{
+    uint64_t len;
+    if (get_varint(s, &len) < 0)
+        return -1;
+    if (len == 0 || len > REC_MONITOR_MAX)
+        return snap_fail(s, "a monitor command of %" PRIu64 " bytes", len);
+    char *cmd = malloc(len + 1);
+    struct rec_monitor *nm = realloc(r->mons, (r->nmons + 1) * sizeof(*nm));
+    if (nm)
+        r->mons = nm;
+    if (!cmd || !nm) {
+        free(cmd);
+        return snap_fail(s, "out of memory");
+    }
+    if (snap_raw(s, cmd, len) < 0) {
+        free(cmd);
+        return -1;
+    }
+    cmd[len] = '\0';
+    if (strlen(cmd) != len) {
+        free(cmd);
+        return snap_fail(s, "a monitor command holds a NUL byte");
+    }
+    r->mons[r->nmons++] = (struct rec_monitor){ time, cmd };
+    return 0;
+}
+
 static int read_records(struct record *r, struct snap *s)
 {
     size_t cap = 0, hcap = 0;
@@ -290,6 +335,9 @@ static int read_records(struct record *r, struct snap *s)
             if (r->nsec)
                 memcpy(r->hashvals + r->nhashvals, cur, r->nsec * sizeof(*cur));
             r->nhashvals += r->nsec;
+        } else if (rec.type == REC_MONITOR) {
+            read_monitor(r, s, time);
+            continue;
         } else if (rec.type == REC_END) {
             uint64_t code;
             snap_raw(s, &rec.stop, 1);
@@ -319,24 +367,37 @@ static int read_records(struct record *r, struct snap *s)
 
 /* ---- divergence ---- */
 
-static void diverge(struct record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void diverge(struct record *r, const char *fmt, ...)
+static void diverge_v(struct record *r, const char *fmt, va_list ap)
 {
     if (r->diverged)
         return;
     r->diverged = true;
     char what[200];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
     char version[96] = "";
     if (r->recorded_version && strcmp(r->recorded_version, r->version))
         snprintf(version, sizeof(version), " (recorded by emu %.20s, this is emu %.20s)", r->recorded_version,
                  r->version);
     emu_errf(&r->why, "replay of %s diverged: %s%s", r->path, what, version);
     machine_request_stop(r->m, MACHINE_STOP_ERROR, 0);
+}
+
+static void diverge(struct record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void diverge(struct record *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diverge_v(r, fmt, ap);
+    va_end(ap);
+}
+
+void record_diverge(struct record *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    diverge_v(r, fmt, ap);
+    va_end(ap);
 }
 
 /* The names of the sections whose hashes differ from want, as a list. */
@@ -496,6 +557,43 @@ static int replay_source(void *opaque, uint8_t *byte)
     if (!r->interactive)
         diverge(r, "the guest read serial input at cycle %" PRIu64 ", when none was recorded", now);
     return 0;
+}
+
+/* ---- monitor commands ---- */
+
+void record_monitor_log(struct record *r, uint64_t time, const char *cmd)
+{
+    if (!r || r->mode != RECORD_WRITE || !r->log)
+        return;
+    size_t len = strlen(cmd);
+    if (len == 0 || len > REC_MONITOR_MAX) {
+        snap_fail(r->log, "a monitor command of %zu bytes", len);
+        return;
+    }
+    uint8_t head[32];
+    size_t n = rec_head(r, head, REC_MONITOR, time);
+    put_varint(head, &n, len);
+    rec_write(r, head, n);
+    rec_write(r, (const uint8_t *)cmd, len);
+}
+
+const char *record_monitor_next(const struct record *r, uint64_t *time)
+{
+    if (!r || r->mode != RECORD_REPLAY || r->next_mon >= r->nmons)
+        return NULL;
+    *time = r->mons[r->next_mon].time;
+    return r->mons[r->next_mon].cmd;
+}
+
+void record_monitor_done(struct record *r)
+{
+    if (r && r->next_mon < r->nmons)
+        r->next_mon++;
+}
+
+bool record_replaying(const struct record *r)
+{
+    return r && r->mode == RECORD_REPLAY;
 }
 
 /* ---- start and finish ---- */
@@ -744,6 +842,9 @@ int record_finish(struct record *r, struct emu_err *err)
         rc = snap_close(log, err);
     } else if (r->mode == RECORD_REPLAY) {
         finish_replay(r, &sh);
+        if (!r->diverged && r->next_mon < r->nmons)
+            diverge(r, "the monitor command '%.60s' recorded at cycle %" PRIu64 " was not applied",
+                    r->mons[r->next_mon].cmd, r->mons[r->next_mon].time);
         if (r->diverged)
             rc = emu_errf(err, "%s", r->why.msg);
     }
@@ -772,6 +873,9 @@ void record_free(struct record *r)
     free(r->prev);
     free(r->recs);
     free(r->hashvals);
+    for (size_t i = 0; i < r->nmons; i++)
+        free(r->mons[i].cmd);
+    free(r->mons);
     free(r->recorded_version);
     free(r->recorded_config);
     free(r->path);

@@ -19,15 +19,18 @@
  *    the console's kind (terminal or script), the hash interval and the
  *    names of the state-hash sections;
  *  - serial input: each byte (or the end of input) the console delivered,
- *    at the virtual time it was read. This is the only input from outside
- *    a riscv-virt machine has (its network is in-process);
+ *    at the virtual time it was read. With monitor commands, this is all
+ *    the input from outside a riscv-virt machine has (its network is
+ *    in-process);
+ *  - monitor commands that change the run (core/monitor.h), each with the
+ *    cycle it took effect at;
  *  - a state hash at the start, every hash_interval cycles, and at the end;
  *  - how the run ended: the stop reason and exit code at its cycle.
  * Replay refuses a log that is damaged or from another configuration
  * before the run starts, feeds the console from the log (no terminal is
- * read), compares each state hash as it comes and stops at the first
- * difference, naming the sections that differ and the last interval
- * that matched.
+ * read), hands the monitor its logged commands, compares each state
+ * hash as it comes and stops at the first difference, naming the
+ * sections that differ and the last interval that matched.
  *
  * RECORD_OFF with hash_path still writes the state hashes as text, so two
  * runs, or a run and its restored continuation, can be compared by diff.
@@ -70,6 +73,22 @@ int record_start(struct record *r, struct machine *m, struct emu_err *err);
  * wrong: a divergence found during the run or at its end, or an I/O error. */
 int record_finish(struct record *r, struct emu_err *err);
 void record_free(struct record *r);
+
+/*
+ * Monitor commands (core/monitor.c). Recording: record_monitor_log logs
+ * cmd as taking effect at cycle time (nothing happens unless recording).
+ * Replay: record_monitor_next gives the next logged command not applied
+ * yet, with its cycle, or NULL; record_monitor_done marks it applied.
+ * A replay that ends with logged commands not applied has diverged.
+ */
+void record_monitor_log(struct record *r, uint64_t time, const char *cmd);
+const char *record_monitor_next(const struct record *r, uint64_t *time);
+void record_monitor_done(struct record *r);
+bool record_replaying(const struct record *r);
+
+/* Stops a replay as departed from its recording (the first report wins);
+ * record_finish then returns the report. */
+void record_diverge(struct record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The configuration text a log is bound to: snapshot_config_text plus the
  * run's limits and the hash of every host file. malloc'ed, or NULL with

@@ -13,6 +13,7 @@
  *   virtio_balloon_set_target(b, 256ull << 20, &err);   the guest should keep 256 MiB
  *   struct virtio_balloon_stats s;
  *   virtio_balloon_get_stats(b, &s);                    measures resident RAM now
+ *   virtio_balloon_peek_stats(b, &s);                   the last figures, changing nothing
  *   json_key(j, "virtio_balloon"); virtio_balloon_write_json(b, j);
  */
 #ifndef EMU_VIRTIO_BALLOON_H
@@ -53,6 +54,10 @@ int virtio_balloon_set_target(void *dev, uint64_t bytes, struct emu_err *err);
 
 /* Counters, with resident guest RAM measured now. */
 void virtio_balloon_get_stats(void *dev, struct virtio_balloon_stats *s);
+
+/* The counters as they stand, measuring nothing: a monitor query must not
+ * move the device's sampling (and so its --stats) as it is not logged. */
+void virtio_balloon_peek_stats(const void *dev, struct virtio_balloon_stats *s);
 
 /* Hands the statistics buffer back so the guest refills it (§5.5.6.3). */
 void virtio_balloon_request_stats(void *dev);

@@ -270,6 +270,11 @@ void virtio_balloon_get_stats(void *dev, struct virtio_balloon_stats *s)
     *s = b->st;
 }
 
+void virtio_balloon_peek_stats(const void *dev, struct virtio_balloon_stats *s)
+{
+    *s = ((const struct virtio_balloon *)dev)->st;
+}
+
 static const struct {
     unsigned bit;
     const char *name;
