@@ -20,6 +20,7 @@
 #include "core/devopts.h"
 #include "core/machine.h"
 #include "core/monitor.h"
+#include "core/options.h"
 #include "core/record.h"
 #include "virtio/balloon.h"
 #include "virtio/virtio.h"
@@ -744,6 +745,86 @@ START_TEST(test_monitor_commands_logged_and_replayed_at_their_cycles)
 }
 END_TEST
 
+static uint64_t user_stop(struct machine *m, void *opaque)
+{
+    (void)opaque;
+    machine_request_stop(m, MACHINE_STOP_USER, 0);
+    return UINT64_MAX;
+}
+
+/* Records a run that stops at 2 ms with cmd logged at cycle at (through
+ * the record API, as a damaged or foreign log could hold it), replays it
+ * and returns record_finish's status. */
+static int replay_logged(const char *log, uint64_t at, const char *cmd, struct emu_err *err)
+{
+    struct rig a, b;
+    struct emu_err e = { "" };
+    rig_build(&a, true);
+    struct record *rec = rig_record(RECORD_WRITE, log);
+    ck_assert_int_eq(record_start(rec, &a.m, &e), 0);
+    ck_assert_int_eq(machine_add_observer(&a.m, 2 * POLL, user_stop, NULL), 0);
+    record_monitor_log(rec, at, cmd);
+    machine_run(&a.m);
+    ck_assert_msg(record_finish(rec, &e) == 0, "%s", e.msg);
+    record_free(rec);
+    rig_free(&a);
+
+    rig_build(&b, true);
+    rec = rig_record(RECORD_REPLAY, log);
+    ck_assert_int_eq(monitor_open(&b.mon, NULL, &e), 0);
+    ck_assert_int_eq(monitor_start(b.mon, &b.m, rec, &e), 0);
+    ck_assert_msg(record_start(rec, &b.m, &e) == 0, "%s", e.msg);
+    machine_run(&b.m);
+    int rc = record_finish(rec, err);
+    record_free(rec);
+    rig_free(&b);
+    return rc;
+}
+
+START_TEST(test_monitor_replay_of_a_command_it_cannot_apply_diverges)
+{
+    char log[96];
+    struct emu_err err = { "" };
+    path_of(log, sizeof(log), "bad.log");
+    /* Not a round boundary: the replay is past it before it can apply it. */
+    ck_assert_int_eq(replay_logged(log, 1234567, "balloon 12", &err), -1);
+    ck_assert_msg(strstr(err.msg, "diverged: the monitor command 'balloon 12' recorded at cycle 1234567 was not "
+                                  "applied by cycle 1240000"), "%s", err.msg);
+    /* A command this machine refuses. */
+    ck_assert_int_eq(replay_logged(log, POLL, "balloon 64", &err), -1);
+    ck_assert_msg(strstr(err.msg, "diverged: the monitor command 'balloon 64' at cycle 1000000 failed: error: "
+                                  "virtio-balloon: target 64 MiB"), "%s", err.msg);
+    /* After the recorded end: never applied. */
+    ck_assert_int_eq(replay_logged(log, 5 * POLL, "quit", &err), -1);
+    ck_assert_msg(strstr(err.msg, "the monitor command 'quit' recorded at cycle 5000000 was not applied"), "%s",
+                  err.msg);
+}
+END_TEST
+
+START_TEST(test_monitor_option_on_the_command_line)
+{
+    struct options o;
+    struct emu_err err = { "" };
+    char *unix_argv[] = { "emu", "-monitor", "unix:/tmp/emu.sock,server,nowait", NULL };
+    ck_assert_int_eq(options_parse(&o, 3, unix_argv, &err), 0);
+    ck_assert_str_eq(o.monitor_spec, "unix:/tmp/emu.sock,server,nowait");
+    char *none_argv[] = { "emu", "--monitor=none", NULL };
+    ck_assert_int_eq(options_parse(&o, 2, none_argv, &err), 0);
+    ck_assert_ptr_null(o.monitor_spec);
+    char *bad_argv[] = { "emu", "-monitor", "telnet::4444", NULL };
+    ck_assert_int_eq(options_parse(&o, 3, bad_argv, &err), -1);
+    ck_assert_str_eq(err.msg, "-monitor 'telnet::4444': expected unix:PATH or none");
+    char *help = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&help, &len);
+    ck_assert_ptr_nonnull(f);
+    options_print_help(f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(help, "-monitor unix:PATH|none"));
+    free(help);
+}
+END_TEST
+
 static Suite *monitor_suite(void)
 {
     Suite *s = suite_create("monitor");
@@ -765,6 +846,8 @@ static Suite *monitor_suite(void)
     tcase_add_test(tc, test_monitor_second_client_told_busy);
     tcase_add_test(tc, test_monitor_stop_holds_virtual_time_until_cont);
     tcase_add_test(tc, test_monitor_commands_logged_and_replayed_at_their_cycles);
+    tcase_add_test(tc, test_monitor_replay_of_a_command_it_cannot_apply_diverges);
+    tcase_add_test(tc, test_monitor_option_on_the_command_line);
     suite_add_tcase(s, tc);
     return s;
 }
