@@ -200,7 +200,7 @@ static void mon_accept(struct monitor *mon)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
         if (mon->client_fd >= 0) {
             static const char busy[] = "emu monitor: busy with another client\n";
-            (void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
             close(fd);
             continue;
         }
