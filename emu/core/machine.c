@@ -111,7 +111,10 @@ int machine_phys_write(struct machine *m, uint64_t addr, const void *buf, uint64
 static bool machine_all_halted(const struct machine *m)
 {
     for (unsigned i = 0; i < m->ncpus; i++) {
-        if (!m->cpus[i]->halted)
+        /* A hart an interrupt has just woken (irq_check) is halted only
+         * until it runs: skipping ahead would let it run to the far event
+         * past the timer events it is about to post. */
+        if (!m->cpus[i]->halted || m->cpus[i]->irq_check)
             return false;
     }
     return m->ncpus > 0;

@@ -16,7 +16,7 @@ import zlib
 
 MAGIC = b"EMULOG\n\0"
 T_U8, T_U16, T_U32, T_U64, T_BYTES, T_BEGIN, T_END, T_U32S, T_U64S, T_STR = range(1, 11)
-SERIAL, EOF, HASH, END = 1, 2, 3, 4
+SERIAL, EOF, HASH, END, MONITOR = 1, 2, 3, 4, 5
 
 
 def load(path):
@@ -101,6 +101,10 @@ def records(body, start, nsec):
                     changed[s] = struct.unpack("<Q", body[i : i + 8])[0]
                     i += 8
             payload = changed
+        elif kind == MONITOR:
+            n, i = varint(body, i)
+            payload = body[i : i + n].decode(errors="replace")
+            i += n
         elif kind == END:
             stop = body[i]
             code, i = varint(body, i + 1)
@@ -127,6 +131,8 @@ def dump(path):
             print(f"{t} end of input")
         elif kind == HASH:
             print(f"{t} hash " + " ".join(f"{names[s]}={v:016x}" for s, v in payload.items()))
+        elif kind == MONITOR:
+            print(f"{t} monitor {payload}")
         else:
             print(f"{t} end stop={payload[0]} exit={payload[1]}")
 
