@@ -46,8 +46,7 @@ if ! "$emu" -device help 2>&1 | grep -q virtio-balloon; then
 fi
 kernel=$(bash "$src/tests/images/riscv64-kernel.sh")
 riscv64-linux-gnu-gcc -static -O2 -Wall -o "$out/initramfs/init" "$here/balloon-pf.c"
-(cd "$out/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
-    >"$out/initramfs.cpio.gz"
+bash "$src/tests/images/initramfs.sh" "$out/initramfs" "$out/initramfs.cpio.gz"
 
 run() {  # on|off
     t0=$(date +%s.%N)

@@ -53,8 +53,7 @@ hyp=$src/firmware/riscv/hyp
 kernel=$(bash "$src/tests/images/riscv64-kernel.sh")
 "$cc" -static -O2 -Wall -Werror -o "$out/initramfs/init" "$here/hext-init.c" "$src/tests/guest/kvm_vmm.c"
 cp "$out/kvm_payload.bin" "$out/initramfs/kvm_payload.bin"
-(cd "$out/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
-    >"$out/initramfs.cpio.gz"
+bash "$src/tests/images/initramfs.sh" "$out/initramfs" "$out/initramfs.cpio.gz"
 
 # measure NAME CMD...: the fewest CPU seconds between the loop marks over
 # $repeat runs in $secs, the loop's checksum in $sum.

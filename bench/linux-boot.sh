@@ -28,8 +28,7 @@ if [ ! -x "$emu" ]; then
 fi
 kernel=$(bash "$src/tests/images/riscv64-kernel.sh")
 riscv64-linux-gnu-gcc -static -O2 -I"$src/tests/guest" -o "$out/initramfs/init" "$src"/tests/guest/*.c
-(cd "$out/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
-    >"$out/initramfs.cpio.gz"
+bash "$src/tests/images/initramfs.sh" "$out/initramfs" "$out/initramfs.cpio.gz"
 initrd=$out/initramfs.cpio.gz
 banner="emu-init: Linux"
 

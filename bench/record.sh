@@ -108,8 +108,7 @@ row "U-Boot, scripted" "$out/uboot.log" "$out/uboot.hash" "$t_plain" "$t_rec" "$
 # Linux boot with virtio devices.
 kernel=$(bash "$src/tests/images/riscv64-kernel.sh")
 riscv64-linux-gnu-gcc -static -O2 -I"$src/tests/guest" -o "$out/initramfs/init" "$src"/tests/guest/*.c
-(cd "$out/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) \
-    >"$out/initramfs.cpio.gz"
+bash "$src/tests/images/initramfs.sh" "$out/initramfs" "$out/initramfs.cpio.gz"
 head -c 4194304 /dev/zero >"$out/disk.img"
 linux=(-smp 2 -m 512M -kernel "$kernel" -initrd "$out/initramfs.cpio.gz" -append "console=ttyS0 emu.test=blk,net,rng"
        -drive file="$out/disk.img",format=raw,readonly=on -device virtio-net -device virtio-rng

@@ -22,7 +22,7 @@ kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
 "$cc" -static -nostdlib -nostartfiles -march=rv64gc -mabi=lp64d -Wl,-Ttext=0x80000000 -Wl,--build-id=none \
     -o "$work/kvm_payload.elf" "$top/tests/guest/kvm_payload.S"
 riscv64-linux-gnu-objcopy -O binary -j .text "$work/kvm_payload.elf" "$work/initramfs/kvm_payload.bin"
-(cd "$work/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) > "$work/initramfs.cpio.gz"
+bash "$top/tests/images/initramfs.sh" "$work/initramfs" "$work/initramfs.cpio.gz"
 
 fail() {  # name message
     echo "---- FAILED: $2 ($1) ----"

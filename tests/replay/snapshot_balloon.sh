@@ -25,7 +25,7 @@ can_snapshot -nographic --max-insns 100000 ||
 
 kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
 riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/init" "$top"/tests/guest/*.c
-(cd "$work/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) > "$work/initramfs.cpio.gz"
+bash "$top/tests/images/initramfs.sh" "$work/initramfs" "$work/initramfs.cpio.gz"
 
 poll=guest-stats-polling-interval=1
 

@@ -20,7 +20,7 @@ can_snapshot -nographic --max-insns 100000 ||
 
 kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
 riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/init" "$top"/tests/guest/*.c
-(cd "$work/initramfs" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) > "$work/initramfs.cpio.gz"
+bash "$top/tests/images/initramfs.sh" "$work/initramfs" "$work/initramfs.cpio.gz"
 perl -e 'for my $i (0 .. 8191) { my $s = "emu-disk $i/8192"; print $s, "." x (511 - length $s), "\n"; }' > "$work/disk.orig"
 head -c 1048576 /dev/zero > "$work/ro.img"
 rtc=2025-06-01T12:00:00
@@ -70,9 +70,9 @@ linux full "$work/full.img"
 for c in blk net rng console rtc; do
     grep -q "^emu-check $c: PASS" "$work/full.out" || fail "full: guest check $c did not pass"
 done
-# The guest writes its disk at the end of its checks, well after 200M cycles.
+# The guest writes its disk at the end of its blk check, after 100M cycles.
 cp "$work/disk.orig" "$work/snap.img"
-linux snap "$work/snap.img" --snapshot-at 200000000:"$work/boot.snap"
+linux snap "$work/snap.img" --snapshot-at 90000000:"$work/boot.snap"
 cmp -s "$work/full.hash" "$work/snap.hash" || fail "taking the snapshot changed the run"
 cp "$work/disk.orig" "$work/restored.img"
 linux restored "$work/restored.img" --restore "$work/boot.snap"
@@ -100,14 +100,14 @@ echo "linux: boot recorded ($(stat -c %s "$work/boot.log") bytes of log) and rep
 # A disk with snapshot=on: the guest's writes stay in emu's overlay, so
 # the image never changes and is its own copy for the replay and the
 # restore; the overlay travels in the snapshot and in the state hashes.
-# At 320M the guest has written its disk (the blk check is done) and the
+# At 140M the guest has written its disk (the blk check is done) and the
 # other checks are still to come.
 orig_sum=$(md5sum <"$work/disk.orig")
-linux ovl.rec "$work/disk.orig,snapshot=on" --record "$work/ovl.log" --snapshot-at 320000000:"$work/ovl.snap"
+linux ovl.rec "$work/disk.orig,snapshot=on" --record "$work/ovl.log" --snapshot-at 140000000:"$work/ovl.snap"
 grep -q "^emu-check blk: PASS" "$work/ovl.rec.out" || fail "ovl.rec: the blk check did not pass on the overlay"
 linux ovl.restored "$work/disk.orig,snapshot=on" --restore "$work/ovl.snap"
 grep -q "emu-check blk:" "$work/ovl.restored.out" &&
-    fail "ovl: the snapshot at 320M came before the guest's disk check: move it later"
+    fail "ovl: the snapshot at 140M came before the guest's disk check: move it later"
 grep -q "^emu-check rtc: PASS" "$work/ovl.restored.out" ||
     fail "ovl: the checks after the snapshot did not pass after the restore"
 tail -n +2 "$work/ovl.restored.hash" >"$work/ovl.restored.after"
@@ -126,7 +126,7 @@ cp "$work/initramfs/init" "$work/kvm/init"
 riscv64-linux-gnu-gcc -static -nostdlib -nostartfiles -march=rv64gc -mabi=lp64d -Wl,-Ttext=0x80000000 \
     -Wl,--build-id=none -o "$work/kvm_payload.elf" "$top/tests/guest/kvm_payload.S"
 riscv64-linux-gnu-objcopy -O binary -j .text "$work/kvm_payload.elf" "$work/kvm/kvm_payload.bin"
-(cd "$work/kvm" && find . | LC_ALL=C sort | cpio -o -H newc --reproducible --quiet | gzip -n -9) > "$work/kvm.cpio.gz"
+bash "$top/tests/images/initramfs.sh" "$work/kvm" "$work/kvm.cpio.gz"
 kvm() {  # name emu options...
     local name=$1
     shift
@@ -137,8 +137,10 @@ kvm() {  # name emu options...
     grep -q "emu-check kvm: PASS" "$work/$name.out" || fail "$name: the kvm check did not pass"
 }
 kvm kvm.full
-kvm kvm.snap --snapshot-at 150000000:"$work/kvm.snap"
+kvm kvm.snap --snapshot-at 70000000:"$work/kvm.snap"
 kvm kvm.restored --restore "$work/kvm.snap"
+grep -q "emu-kvm-l2: payload: hello" "$work/kvm.restored.out" ||
+    fail "kvm: the snapshot at 70M came after the L2 guest started: move it earlier"
 tail -n +2 "$work/kvm.restored.hash" >"$work/kvm.restored.after"
 cmp -s <(hashes_from "$work/kvm.full.hash" "$(first_cycle "$work/kvm.restored.after")") "$work/kvm.restored.after" &&
     cmp -s <(guest_stats "$work/kvm.full.json") <(guest_stats "$work/kvm.restored.json") ||
