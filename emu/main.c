@@ -17,9 +17,12 @@
 #include "core/machine.h"
 #include "core/monitor.h"
 #include "core/options.h"
+#include "core/progress.h"
 #include "core/record.h"
 #include "core/snapshot.h"
 #include "core/stats.h"
+#include "core/stats_series.h"
+#include "cpu-riscv/stats.h"
 #include "virtio/registry.h"
 
 #define EMU_VERSION "0.1.0"
@@ -86,6 +89,22 @@ static int main_prepare(struct machine *m, const struct options *o, struct recor
     return 0;
 }
 
+/* --stats-interval and the progress line: observers of the prepared
+ * machine, which do not change the run. */
+static int main_observe(struct machine *m, const struct options *o, struct stats_series **series,
+                        struct progress *pr, struct emu_err *err)
+{
+    if (o->stats_interval) {
+        *series = stats_series_start(m, o->stats_interval, rv_stats_mode_cycles, err);
+        if (!*series)
+            return -1;
+    }
+    int console_fd = o->serial == OPTIONS_SERIAL_STDIO ? STDOUT_FILENO : -1;
+    if (!o->no_progress && progress_wanted(STDERR_FILENO, console_fd))
+        return progress_start(pr, m, stderr, err);
+    return 0;
+}
+
 /* What --snapshot-at did, once the run is over. */
 static int main_snapshot_status(const struct machine *m, const struct snapshot_at *sa, int status)
 {
@@ -111,6 +130,8 @@ static int main_run_machine(const struct options *o, struct chardev *ch)
     struct record *rec;
     struct snapshot_at sa = { 0 };
     struct monitor *mon;
+    struct stats_series *series = NULL;
+    struct progress pr = { 0 };
     if (main_open_record(o, ch, &rec, &err) < 0)
         return main_fail(&err, EXIT_STATUS_BAD_INPUT);
     if (monitor_open(&mon, o->monitor_spec, &err) < 0) {
@@ -123,14 +144,19 @@ static int main_run_machine(const struct options *o, struct chardev *ch)
         return main_fail(&err, EXIT_STATUS_ERROR);    /* host resources, the process ends */
     }
     m.console = ch;
-    if (board_create(&m, &err) < 0 || main_prepare(&m, o, rec, mon, &sa, &err) < 0) {
+    if (board_create(&m, &err) < 0 || main_prepare(&m, o, rec, mon, &sa, &err) < 0 ||
+        main_observe(&m, o, &series, &pr, &err) < 0) {
         monitor_close(mon);
+        stats_series_free(series);
         record_free(rec);
         machine_destroy(&m);
         return main_fail(&err, EXIT_STATUS_BAD_INPUT);
     }
     machine_run(&m);
     monitor_close(mon);
+    progress_finish(&pr);
+    if (series)
+        stats_series_finish(series, &m);
     int status = main_exit_status(&m);
     if (rec && record_finish(rec, &err) < 0) {
         main_fail(&err, 0);
@@ -138,11 +164,12 @@ static int main_run_machine(const struct options *o, struct chardev *ch)
     }
     record_free(rec);
     status = main_snapshot_status(&m, &sa, status);
-    if (o->stats_path && stats_write(&m, o->stats_path, &err) < 0) {
+    if (o->stats_path && stats_write_series(&m, series, o->stats_path, &err) < 0) {
         main_fail(&err, 0);
         if (status == 0)
             status = EXIT_STATUS_ERROR;
     }
+    stats_series_free(series);
     machine_destroy(&m);
     return status;
 }

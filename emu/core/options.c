@@ -287,6 +287,19 @@ static int opt_stats(struct options *o, const char *opt, const char *arg, struct
     return set_path(&o->stats_path, opt, arg, err);
 }
 
+static int opt_stats_interval(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    if (parse_u64(arg, &o->stats_interval) < 0 || o->stats_interval == 0)
+        return emu_errf(err, "%s '%s': expected a non-zero number of cycles", opt, arg);
+    return 0;
+}
+
+static int opt_no_progress(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    o->no_progress = true;
+    return 0;
+}
+
 static int opt_record(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     return set_path(&o->record_path, opt, arg, err);
@@ -370,6 +383,8 @@ static const struct option_def option_table[] = {
     { "--max-insns", NULL, "N", "stop after N instructions in total (0: no limit)", opt_max_insns },
     { "--quantum", NULL, "N", "cycles a vCPU runs before the next one (default 10000)", opt_quantum },
     { "--stats", NULL, "FILE", "write statistics as JSON to FILE when the run ends", opt_stats },
+    { "--stats-interval", NULL, "N", "add a time series to --stats: one sample every N cycles", opt_stats_interval },
+    { "--no-progress", NULL, NULL, "no live progress line on stderr (shown when it is a terminal)", opt_no_progress },
     { "--record", NULL, "FILE", "log every input from outside, with state hashes, to FILE", opt_record },
     { "--replay", NULL, "FILE", "run again from a --record log, checking its state hashes", opt_replay },
     { "--hash-interval", NULL, "N", "cycles between state hashes (default 100000000; 0: start and end)", opt_hash_interval },
@@ -460,6 +475,8 @@ int options_parse(struct options *o, int argc, char **argv, struct emu_err *err)
     }
     if (o->record_path && o->replay_path)
         return emu_errf(err, "--record and --replay cannot be used together");
+    if (o->stats_interval && !o->stats_path)
+        return emu_errf(err, "--stats-interval needs --stats FILE to write the series to");
     /* With neither firmware nor kernel given, boot OpenSBI + U-Boot. */
     if (!o->cfg.bios && !o->cfg.kernel)
         o->cfg.kernel = OPTIONS_DEFAULT_KERNEL;

@@ -41,6 +41,8 @@ struct options {
     const char *serial_path;    /* OPTIONS_SERIAL_FILE */
     const char *serial_spec;    /* the same as chardev_open spells it: "stdio", "null", "file:PATH" */
     const char *stats_path;     /* NULL: no statistics file */
+    uint64_t stats_interval;    /* --stats-interval N: cycles per time-series sample; 0: no series */
+    bool no_progress;           /* --no-progress: no live progress line on a terminal */
     /* Record, replay and snapshots (core/record.h, core/snapshot.h). */
     const char *record_path;    /* --record FILE */
     const char *replay_path;    /* --replay FILE */

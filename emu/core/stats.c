@@ -8,6 +8,7 @@
 
 #include "core/json.h"
 #include "core/machine.h"
+#include "core/stats_series.h"
 #include "exec/exec.h"
 #include "timing/core.h"
 #include "timing/model.h"
@@ -222,7 +223,7 @@ static void stats_write_devices(struct json *j, const struct machine *m)
     json_end_array(j);
 }
 
-int stats_write_stream(struct machine *m, FILE *f)
+int stats_write_stream_series(struct machine *m, const struct stats_series *series, FILE *f)
 {
     struct json j;
     struct stats_counts total;
@@ -252,24 +253,37 @@ int stats_write_stream(struct machine *m, FILE *f)
     stats_write_counts(&j, &total);
     json_end_object(&j);
     stats_write_devices(&j, m);
+    if (series)
+        stats_series_write(series, m, &j);
     json_end_object(&j);
     return json_finish(&j);
 }
 
-int stats_write(struct machine *m, const char *path, struct emu_err *err)
+int stats_write_stream(struct machine *m, FILE *f)
+{
+    return stats_write_stream_series(m, NULL, f);
+}
+
+int stats_write_series(struct machine *m, const struct stats_series *series, const char *path,
+                       struct emu_err *err)
 {
     if (!strcmp(path, "-")) {
-        if (stats_write_stream(m, stdout) < 0 || fflush(stdout) != 0)
+        if (stats_write_stream_series(m, series, stdout) < 0 || fflush(stdout) != 0)
             return emu_errf(err, "--stats: cannot write to stdout");
         return 0;
     }
     FILE *f = fopen(path, "w");
     if (!f)
         return emu_errf(err, "--stats %s: %s", path, strerror(errno));
-    int rc = stats_write_stream(m, f);
+    int rc = stats_write_stream_series(m, series, f);
     if (fclose(f) != 0)
         rc = -1;
     if (rc < 0)
         return emu_errf(err, "--stats %s: write error", path);
     return 0;
+}
+
+int stats_write(struct machine *m, const char *path, struct emu_err *err)
+{
+    return stats_write_series(m, NULL, path, err);
 }

@@ -16,6 +16,7 @@
 #include "core/log.h"
 
 struct machine;
+struct stats_series;
 
 #define STATS_FORMAT_VERSION 1
 
@@ -24,6 +25,12 @@ int stats_write(struct machine *m, const char *path, struct emu_err *err);
 
 /* The same document to an open stream. Returns 0 or -1 (write error). */
 int stats_write_stream(struct machine *m, FILE *f);
+
+/* The same with the time series of --stats-interval (core/stats_series.h)
+ * as the last member; series NULL writes exactly what the calls above do. */
+int stats_write_series(struct machine *m, const struct stats_series *series, const char *path,
+                       struct emu_err *err);
+int stats_write_stream_series(struct machine *m, const struct stats_series *series, FILE *f);
 
 /* Names used in the file: "int_alu" for OPC_INT_ALU ...; "poweroff" for
  * MACHINE_STOP_POWEROFF ... NULL for an out-of-range value. */

@@ -5,6 +5,8 @@
  * counts and G-stage walks. Names follow the cause tables of priv 1.12
  * (table 8.6).
  */
+#include "cpu-riscv/stats.h"
+
 #include "core/json.h"
 #include "cpu-riscv/hart.h"
 
@@ -42,6 +44,19 @@ uint64_t rv_virt_cycles(const struct rv_cpu *rv)
 {
     const struct rv_hyp_stats *s = &rv_hart_of((struct rv_cpu *)rv)->hyp;
     return s->virt_cycles + (rv->virt ? rv->cpu.cycles - s->virt_since : 0);
+}
+
+static const char *const rv_mode_names[] = { "v0", "v1" };
+
+unsigned rv_stats_mode_cycles(struct cpu *cpu, uint64_t *cycles, const char *const **names)
+{
+    if (!cpu->ops || cpu->ops->write_stats != rv_write_stats || !rv_of(cpu)->ext.h)
+        return 0;
+    uint64_t v1 = rv_virt_cycles(rv_of(cpu));
+    cycles[0] = cpu->cycles - v1;
+    cycles[1] = v1;
+    *names = rv_mode_names;
+    return 2;
 }
 
 void rv_write_stats(struct cpu *cpu, struct json *j)
