@@ -8,7 +8,7 @@ build="$top/build"
 
 # Debian packages the build and the tests need.
 pkgs=(cmake gcc make pkg-config libelf-dev libfdt-dev zlib1g-dev check
-      gcc-riscv64-linux-gnu opensbi u-boot-qemu qemu-system-misc python3 cpio)
+      gcc-riscv64-linux-gnu opensbi u-boot-qemu qemu-system-misc python3 cpio gnuplot-nox)
 
 install_missing() {
     local missing=()
