@@ -31,10 +31,25 @@ def counts_of(obj):
     if "branches" in obj:
         b = obj["branches"]
         c["branch_mispredicts"] = b["conditional_mispredicts"] + b["indirect_mispredicts"]
-    if "hypervisor" in obj:
-        c["cycles_v0"] = obj["hypervisor"]["cycles_v0"]
-        c["cycles_v1"] = obj["hypervisor"]["cycles_v1"]
     return c
+
+
+def check_modes(what, cols, start, rows, cpus):
+    """The cycles_<mode> columns split each row's cycles; with the H
+    extension, the guest modes add up to the file's cycles_v1."""
+    ix = {n: i for i, n in enumerate(cols)}
+    modes = [n for n in cols if n.startswith("cycles_")]
+    if not modes:
+        return
+    for r in [start] + rows:
+        if sum(r[ix[m]] for m in modes) != r[ix["cycles"]]:
+            fail(f"{what}: the modes of a row do not add up to its cycles")
+    guest = [m for m in modes if m in ("cycles_v1", "cycles_vs", "cycles_vu")]
+    if guest and all("hypervisor" in c for c in cpus):
+        got = sum(start[ix[m]] + sum(r[ix[m]] for r in rows) for m in guest)
+        want = sum(c["hypervisor"]["cycles_v1"] for c in cpus)
+        if got != want:
+            fail(f"{what}: {guest} add up to {got}, the file's cycles_v1 to {want}")
 
 
 MPKI_COUNTS = {"branch_mpki": "branch_mispredicts", "walks_mpki": "walks"}
@@ -48,7 +63,7 @@ def check_rows(what, cols, start, rows, want, end_vclock):
         got = start[ix[n]] + sum(r[ix[n]] for r in rows)
         if got != v:
             fail(f"{what}: {n}: start {start[ix[n]]} + samples {got - start[ix[n]]} = {got}, file says {v}")
-    summed = [n for n in cols if n != "vclock" and n != "ipc" and not n.endswith("_mpki")]
+    summed = [n for n in cols if n not in ("vclock", "ipc") and not n.endswith("_mpki") and not n.startswith("cycles_")]
     missing = [n for n in summed if n not in want]
     if missing:
         fail(f"{what}: columns {missing} have no counterpart in the file")
@@ -76,15 +91,13 @@ def cmd_sums(path):
     cols, end = s["columns"], doc["machine"]["vclock_cycles"]
     if s["samples"] != len(s["totals"]) or any(len(c) != s["samples"] for c in s["cpus"]):
         fail(f"{path}: samples does not match the number of rows")
-    totals = counts_of(doc["totals"])
-    for mode in ("cycles_v0", "cycles_v1"):     # per vCPU only in the file
-        if all("hypervisor" in c for c in doc["cpus"]):
-            totals[mode] = sum(counts_of(c)[mode] for c in doc["cpus"])
-    check_rows(f"{path} totals", cols, s["start"]["totals"], s["totals"], totals, end)
+    check_rows(f"{path} totals", cols, s["start"]["totals"], s["totals"], counts_of(doc["totals"]), end)
+    check_modes(f"{path} totals", cols, s["start"]["totals"], s["totals"], doc["cpus"])
     if len(s["cpus"]) != len(doc["cpus"]):
         fail(f"{path}: {len(s['cpus'])} vCPU series for {len(doc['cpus'])} vCPUs")
     for i, cpu in enumerate(doc["cpus"]):
         check_rows(f"{path} vCPU {i}", cols, s["start"]["cpus"][i], s["cpus"][i], counts_of(cpu), end)
+        check_modes(f"{path} vCPU {i}", cols, s["start"]["cpus"][i], s["cpus"][i], [cpu])
     print(f"{path}: {s['samples']} samples x {len(cols)} columns, {len(doc['cpus'])} vCPU(s): sums match")
 
 
