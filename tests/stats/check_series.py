@@ -3,6 +3,7 @@
 
     check_series.py sums RUN.json             the series adds up to the file's counters
     check_series.py same PLAIN.json RUN.json  RUN.json is PLAIN.json plus a "series" member
+    check_series.py tail FULL.json PART.json  PART's samples are FULL's from PART's start on
     check_series.py png FILE W H              FILE is a W x H PNG of plausible size
 
 Prints what it compared; exits 1 with a one-line reason on a mismatch.
@@ -112,6 +113,22 @@ def cmd_same(plain_path, run_path):
     print(f"{run_path} is {plain_path} byte for byte, plus the series")
 
 
+def cmd_tail(full_path, part_path):
+    full = json.load(open(full_path))["series"]
+    part = json.load(open(part_path))["series"]
+    if full["columns"] != part["columns"]:
+        fail(f"{part_path} and {full_path} have different columns")
+    t0 = part["start"]["totals"][0]
+    tail = [n for n, r in enumerate(full["totals"]) if r[0] > t0]
+    if not tail or (tail[0] and full["totals"][tail[0] - 1][0] != t0):
+        fail(f"{part_path} starts at {t0}, not at a sample of {full_path}")
+    for key in ("totals", "cpus"):
+        want = full[key][tail[0]:] if key == "totals" else [c[tail[0]:] for c in full[key]]
+        if part[key] != want:
+            fail(f"{part_path}: the {key} samples differ from {full_path}'s after cycle {t0}")
+    print(f"{part_path}: its {part['samples']} samples from cycle {t0} on are {full_path}'s")
+
+
 def cmd_png(path, width, height):
     data = open(path, "rb").read()
     if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
@@ -129,7 +146,7 @@ def cmd_png(path, width, height):
 
 
 if __name__ == "__main__":
-    cmds = {"sums": (cmd_sums, 1), "same": (cmd_same, 2), "png": (cmd_png, 3)}
+    cmds = {"sums": (cmd_sums, 1), "same": (cmd_same, 2), "tail": (cmd_tail, 2), "png": (cmd_png, 3)}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds or len(sys.argv) != 2 + cmds[sys.argv[1]][1]:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

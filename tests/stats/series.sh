@@ -2,8 +2,8 @@
 # --stats-interval: the series of the pointer-chase firmware under the u74
 # model adds up to the counters of the file; the file outside the series
 # is the file without the option, byte for byte; tools/stats-plot draws
-# it as a PNG. Also a multi-vCPU run, and a hart with the H extension,
-# whose cycles split into V=0 and V=1.
+# it as a PNG. Also a run restored from a snapshot, a multi-vCPU run, and
+# a hart with the H extension, whose cycles split into V=0 and V=1.
 #   series.sh EMU WORKDIR FIRMWARE_DIR STATS_PLOT
 set -u
 emu=$1 work=$2 fw=$3 plot=$4
@@ -26,6 +26,16 @@ for c in l1i_mpki l1d_mpki l2_mpki dtlb_mpki branch_mpki; do
 done
 n=$(samples "$work/chase.json")
 [ "$n" -ge 50 ] && [ "$n" -le 100 ] || fail "chase.json: $n samples of 10M cycles"
+
+# Restored from a snapshot taken at a sample boundary, the run goes on as
+# the uninterrupted one did: its series starts with the snapshot's counts
+# and its samples are the uninterrupted run's, number for number.
+run snap -M riscv-virt -m 256M -bios none -kernel "$fw/test_chase.elf" -nographic --max-insns 300000000 \
+    --timing u74 --snapshot-at 100000000:"$work/chase.snap"
+want_rc snap 0
+run_fw restored "$fw/test_chase.elf" --timing u74 --restore "$work/chase.snap" --stats-interval 10000000
+$check sums "$work/restored.json" || exit 1
+$check tail "$work/chase.json" "$work/restored.json" || exit 1
 
 # Four harts for about 30 us: an interval shorter than the quantum gives
 # a sample at the end of every round.
