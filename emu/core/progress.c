@@ -5,6 +5,7 @@
 #include "core/progress.h"
 
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,17 @@ static uint64_t progress_observe(struct machine *m, void *opaque)
         return next;
     if (n >= (int)sizeof(line))
         n = (int)sizeof(line) - 1;
+    /* A line that wraps would not be rewritten by \r: keep it narrower
+     * than the terminal. */
+    struct winsize ws;
+    if (ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1) {
+        if (n >= ws.ws_col) {
+            n = ws.ws_col - 1;
+            line[n] = '\0';
+        }
+        if (p->width >= ws.ws_col)
+            p->width = ws.ws_col - 1;
+    }
     /* Spaces over what is left of a longer previous line. */
     fprintf(p->out, "\r%s%*s", line, p->width > n ? p->width - n : 0, "");
     fflush(p->out);
