@@ -90,10 +90,12 @@ static int main_prepare(struct machine *m, const struct options *o, struct recor
 }
 
 /* --stats-interval and the progress line: observers of the prepared
- * machine, which do not change the run. */
+ * machine, which do not change the run. Only the series the user asked
+ * for can fail the command; the line is left out when it cannot start. */
 static int main_observe(struct machine *m, const struct options *o, struct stats_series **series,
                         struct progress *pr, struct emu_err *err)
 {
+    struct emu_err ignored;
     if (o->stats_interval) {
         *series = stats_series_start(m, o->stats_interval, rv_stats_mode_cycles, err);
         if (!*series)
@@ -101,7 +103,7 @@ static int main_observe(struct machine *m, const struct options *o, struct stats
     }
     int console_fd = o->serial == OPTIONS_SERIAL_STDIO ? STDOUT_FILENO : -1;
     if (!o->no_progress && progress_wanted(STDERR_FILENO, console_fd))
-        return progress_start(pr, m, stderr, err);
+        progress_start(pr, m, stderr, &ignored);
     return 0;
 }
 
