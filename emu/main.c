@@ -22,7 +22,6 @@
 #include "core/snapshot.h"
 #include "core/stats.h"
 #include "core/stats_series.h"
-#include "cpu-riscv/stats.h"
 #include "virtio/registry.h"
 
 #define EMU_VERSION "0.1.0"
@@ -97,7 +96,7 @@ static int main_observe(struct machine *m, const struct options *o, struct stats
 {
     struct emu_err ignored;
     if (o->stats_interval) {
-        *series = stats_series_start(m, o->stats_interval, rv_stats_mode_cycles, err);
+        *series = stats_series_start(m, o->stats_interval, NULL, err);
         if (!*series)
             return -1;
     }

@@ -46,9 +46,14 @@ struct stats_counts {
     uint64_t cls[OPC_COUNT];
     bool timed;                     /* a detailed timing model ran */
     struct timing_counts t;
+    /* Cycles by execution mode (cpu_ops.mode_cycles); nmodes 0: no split.
+     * Totals add a vCPU's modes only when its names are the first's. */
+    unsigned nmodes;
+    const char *const *mode_names;
+    uint64_t modes[CPU_MAX_MODES];
 };
 
-static void stats_count_cpu(const struct cpu *c, struct stats_counts *s)
+static void stats_count_cpu(struct cpu *c, struct stats_counts *s)
 {
     s->insns = c->insns;
     s->cycles = c->cycles;
@@ -60,6 +65,28 @@ static void stats_count_cpu(const struct cpu *c, struct stats_counts *s)
     memset(&s->t, 0, sizeof(s->t));
     s->timed = c->tc != NULL;
     timing_counts_add(&s->t, c->tc);
+    s->nmodes = 0;
+    if (c->ops && c->ops->mode_cycles) {
+        unsigned n = c->ops->mode_cycles(c, s->modes, &s->mode_names);
+        s->nmodes = n <= CPU_MAX_MODES ? n : 0;
+    }
+}
+
+static void stats_add_modes(struct stats_counts *sum, const struct stats_counts *s)
+{
+    if (!s->nmodes)
+        return;
+    if (!sum->nmodes) {
+        sum->nmodes = s->nmodes;
+        sum->mode_names = s->mode_names;
+    }
+    if (sum->nmodes != s->nmodes)
+        return;
+    for (unsigned i = 0; i < s->nmodes; i++)
+        if (strcmp(sum->mode_names[i], s->mode_names[i]) != 0)
+            return;
+    for (unsigned i = 0; i < s->nmodes; i++)
+        sum->modes[i] += s->modes[i];
 }
 
 static void stats_add(struct stats_counts *sum, const struct stats_counts *s)
@@ -73,6 +100,7 @@ static void stats_add(struct stats_counts *sum, const struct stats_counts *s)
     for (unsigned i = 0; i < OPC_COUNT; i++)
         sum->cls[i] += s->cls[i];
     sum->timed |= s->timed;
+    stats_add_modes(sum, s);
     const struct timing_counts *t = &s->t;
     struct timing_counts *u = &sum->t;
     for (unsigned i = 0; i < TIMING_NCACHES; i++) {
@@ -173,6 +201,13 @@ static void stats_write_counts(struct json *j, const struct stats_counts *s)
     json_kv_u64(j, "exceptions", s->exceptions);
     json_kv_u64(j, "interrupts", s->interrupts);
     json_kv_u64(j, "wfi_cycles", s->wfi_cycles);
+    if (s->nmodes) {
+        json_key(j, "mode_cycles");
+        json_begin_object(j);
+        for (unsigned i = 0; i < s->nmodes; i++)
+            json_kv_u64(j, s->mode_names[i], s->modes[i]);
+        json_end_object(j);
+    }
     json_kv_u64(j, "tbs_translated", s->tbs);
 }
 

@@ -41,6 +41,14 @@ struct stats_series {
     struct series_counts *counts;
 };
 
+/* The split the series was given, else the vCPU's own (cpu_ops.mode_cycles). */
+static stats_mode_fn series_modes(const struct stats_series *s, struct cpu *c)
+{
+    if (s->modes)
+        return s->modes;
+    return c->ops ? c->ops->mode_cycles : NULL;
+}
+
 static void series_read_cpu(const struct stats_series *s, struct cpu *c, struct series_counts *out)
 {
     struct timing_counts t;
@@ -58,9 +66,10 @@ static void series_read_cpu(const struct stats_series *s, struct cpu *c, struct 
         out->tlb_misses[i] = t.tlb_miss[i];
     out->walks = t.walks;
     out->branch_mispredicts = t.branch_misses + t.indirect_misses;
-    if (s->modes) {
+    stats_mode_fn modes = series_modes(s, c);
+    if (modes) {
         const char *const *names;
-        unsigned n = s->modes(c, out->mode_cycles, &names);
+        unsigned n = modes(c, out->mode_cycles, &names);
         if (n > STATS_SERIES_MAX_MODES)
             memset(out->mode_cycles, 0, sizeof(out->mode_cycles));
     }
@@ -228,9 +237,10 @@ static void series_layout(const struct stats_series *s, const struct machine *m,
     for (unsigned c = 0; c < s->ncpus; c++)
         if (m->cpus[c])
             timing_counts_add(&l->parts, m->cpus[c]->tc);
-    if (s->modes && s->ncpus && m->cpus[0]) {
+    stats_mode_fn modes = s->ncpus && m->cpus[0] ? series_modes(s, m->cpus[0]) : NULL;
+    if (modes) {
         uint64_t cycles[STATS_SERIES_MAX_MODES];
-        unsigned n = s->modes(m->cpus[0], cycles, &l->mode_names);
+        unsigned n = modes(m->cpus[0], cycles, &l->mode_names);
         l->nmodes = n <= STATS_SERIES_MAX_MODES ? n : 0;
     }
 }

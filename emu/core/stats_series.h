@@ -9,7 +9,7 @@
  * deltas: the series' start counts plus the sum of every sample equal the
  * counts the file reports for the end of the run.
  *
- *   struct stats_series *s = stats_series_start(&m, 10000000, rv_stats_mode_cycles, &err);
+ *   struct stats_series *s = stats_series_start(&m, 10000000, NULL, &err);
  *   machine_run(&m);
  *   stats_series_finish(s, &m);                 the last, partial interval
  *   stats_write_series(&m, s, "run.json", &err);
@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/log.h"
+#include "exec/exec.h"
 
 struct machine;
 struct cpu;
@@ -31,12 +32,12 @@ struct json;
 #define STATS_SERIES_MAX_SAMPLES 10000u
 
 /* Execution modes a series can split cycles into. */
-#define STATS_SERIES_MAX_MODES 8u
+#define STATS_SERIES_MAX_MODES CPU_MAX_MODES
 
 /*
  * The cycles of a vCPU by execution mode, as its ISA counts them: fills
  * cycles[0 .. n-1], which sum to cpu->cycles, and points *names at the n
- * mode names (e.g. "v0", "v1"); returns n <= STATS_SERIES_MAX_MODES, or 0
+ * mode names (e.g. "m", "s", "u"); returns n <= STATS_SERIES_MAX_MODES, or 0
  * when the vCPU splits its cycles no further.
  */
 typedef unsigned (*stats_mode_fn)(struct cpu *cpu, uint64_t *cycles, const char *const **names);
@@ -45,7 +46,7 @@ struct stats_series;
 
 /* Starts a series on machine m (built, and restored if it is going to be):
  * the first sample is taken at the first multiple of interval after
- * m->vclock. modes may be NULL (no mode split). Returns NULL with a
+ * m->vclock. modes may be NULL: each vCPU's own cpu_ops.mode_cycles. Returns NULL with a
  * message in err: interval 0, out of memory, no observer slot left. */
 struct stats_series *stats_series_start(struct machine *m, uint64_t interval, stats_mode_fn modes,
                                         struct emu_err *err);

@@ -67,8 +67,7 @@ static void rv_reset(struct cpu *cpu)
     cpu->halted = false;
     cpu->exit_request = cpu->irq_check = false;
     memset(&cpu->fault, 0, sizeof(cpu->fault));
-    rv->priv = RV_PRIV_M;
-    rv_set_virt(rv, false);
+    rv_set_mode(rv, RV_PRIV_M, false);
     rv->mip_lines = 0;
     rv->lr_valid = false;
     rv->lr_addr = 0;
@@ -116,13 +115,13 @@ static int rv_set_reg(struct cpu *cpu, uint64_t id, const void *val)
     } else if (id == RV_REG_PRIV) {
         if (v != RV_PRIV_U && v != RV_PRIV_S && v != RV_PRIV_M)
             return -EINVAL;
-        rv->priv = (enum rv_priv)v;
+        rv_set_mode(rv, (enum rv_priv)v, rv->virt);
         rv_update_irq(rv);
     } else if (id == RV_REG_VIRT) {
         /* V=1 needs the H extension and a privilege below M. */
         if (v > 1 || (v && (!rv->ext.h || rv->priv == RV_PRIV_M)))
             return -EINVAL;
-        rv_set_virt(rv, v != 0);
+        rv_set_mode(rv, rv->priv, v != 0);
         rv_update_irq(rv);
     } else {
         return -EINVAL;
@@ -151,6 +150,7 @@ static const struct cpu_ops rv_cpu_ops = {
     .load = rv_snapshot_load,
     .destroy = rv_destroy,
     .write_stats = rv_write_stats,
+    .mode_cycles = rv_stats_mode_cycles,
 };
 
 static const struct exec_isa rv_exec_isa = {

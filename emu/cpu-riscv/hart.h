@@ -25,6 +25,17 @@ struct rv_hyp_stats {
     uint64_t gstage_walks;          /* G-stage translations walked (hgatp not Bare) */
 };
 
+/* Execution modes whose cycles a hart counts (stats.c), in the order the
+ * --stats-interval series lists them. */
+enum rv_mode { RV_MODE_M, RV_MODE_S, RV_MODE_U, RV_MODE_VS, RV_MODE_VU, RV_NMODES };
+
+static inline enum rv_mode rv_mode_of(enum rv_priv priv, bool virt)
+{
+    if (virt)
+        return priv == RV_PRIV_S ? RV_MODE_VS : RV_MODE_VU;
+    return priv == RV_PRIV_M ? RV_MODE_M : priv == RV_PRIV_S ? RV_MODE_S : RV_MODE_U;
+}
+
 struct rv_hart {
     struct rv_cpu rv;               /* first: rv_cpu and cpu views */
     /* mcycle/minstret: while counting, the CSR reads base + count; while
@@ -43,6 +54,10 @@ struct rv_hart {
      * virtual address although V=0. */
     bool hlv_active;
     struct rv_hyp_stats hyp;
+    /* Cycles per execution mode (stats.c): each mode's count up to
+     * mode_since, the cycle the hart entered the mode it is in now. */
+    uint64_t mode_cycles[RV_NMODES];
+    uint64_t mode_since;
 };
 
 static inline struct rv_hart *rv_hart_of(struct rv_cpu *rv)
@@ -171,5 +186,8 @@ void rv_trap_enter(struct rv_cpu *rv, unsigned cause, bool irq, uint64_t tval, u
 void rv_trap_enter_info(struct rv_cpu *rv, unsigned cause, bool irq, const struct rv_trap_info *ti, uint64_t epc);
 /* Changes V, keeping the per-mode cycle count. */
 void rv_set_virt(struct rv_cpu *rv, bool virt);
+/* Changes the privilege and V together: every change of mode goes
+ * through here, so the cycles of each mode are counted. */
+void rv_set_mode(struct rv_cpu *rv, enum rv_priv priv, bool virt);
 
 #endif

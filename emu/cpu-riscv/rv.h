@@ -209,6 +209,9 @@ struct json;
 /* Writes the "hypervisor" member of this hart's --stats object (nothing
  * without the H extension). */
 void rv_write_stats(struct cpu *cpu, struct json *j);
+/* cpu_ops.mode_cycles: M, S, U ("m", "s", "u"), or with the H extension
+ * M, HS, U, VS, VU ("m", "hs", "u", "vs", "vu"). */
+unsigned rv_stats_mode_cycles(struct cpu *cpu, uint64_t *cycles, const char *const **names);
 /* Cycles this hart has run with V=1. */
 uint64_t rv_virt_cycles(const struct rv_cpu *rv);
 

@@ -96,6 +96,8 @@ static const struct rv_snap_field rv_snap_fields[] = {
     RV_HART_FIELD(hyp.exits_exc, 8), RV_HART_FIELD(hyp.exits_irq, 8),
     RV_HART_FIELD(hyp.hfence_vvma, 8), RV_HART_FIELD(hyp.hfence_gvma, 8),
     RV_HART_HOST_FIELD(hyp.gstage_walks, 8),
+    /* Cycles per execution mode (stats.c). */
+    RV_HART_FIELD(mode_cycles, 8), RV_HART_FIELD(mode_since, 8),
 };
 
 /* The -cpu extensions: configuration, not state, but a snapshot only fits

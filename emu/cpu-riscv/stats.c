@@ -5,7 +5,6 @@
  * counts and G-stage walks. Names follow the cause tables of priv 1.12
  * (table 8.6).
  */
-#include "cpu-riscv/stats.h"
 
 #include "core/json.h"
 #include "cpu-riscv/hart.h"
@@ -46,17 +45,23 @@ uint64_t rv_virt_cycles(const struct rv_cpu *rv)
     return s->virt_cycles + (rv->virt ? rv->cpu.cycles - s->virt_since : 0);
 }
 
-static const char *const rv_mode_names[] = { "v0", "v1" };
+/* By enum rv_mode; without H, S-mode is plain S and only M, S, U exist. */
+static const char *const rv_mode_names[RV_NMODES] = { "m", "s", "u" };
+static const char *const rv_mode_names_h[RV_NMODES] = { "m", "hs", "u", "vs", "vu" };
+_Static_assert(RV_MODE_M == 0 && RV_MODE_S == 1 && RV_MODE_U == 2 && RV_MODE_VS == 3 && RV_MODE_VU == 4,
+               "rv_mode_names follow enum rv_mode");
 
 unsigned rv_stats_mode_cycles(struct cpu *cpu, uint64_t *cycles, const char *const **names)
 {
-    if (!cpu->ops || cpu->ops->write_stats != rv_write_stats || !rv_of(cpu)->ext.h)
+    if (!cpu->ops || cpu->ops->write_stats != rv_write_stats)
         return 0;
-    uint64_t v1 = rv_virt_cycles(rv_of(cpu));
-    cycles[0] = cpu->cycles - v1;
-    cycles[1] = v1;
-    *names = rv_mode_names;
-    return 2;
+    struct rv_cpu *rv = rv_of(cpu);
+    const struct rv_hart *h = rv_hart_of(rv);
+    for (unsigned i = 0; i < RV_NMODES; i++)
+        cycles[i] = h->mode_cycles[i];
+    cycles[rv_mode_of(rv->priv, rv->virt)] += cpu->cycles - h->mode_since;
+    *names = rv->ext.h ? rv_mode_names_h : rv_mode_names;
+    return rv->ext.h ? RV_NMODES : RV_MODE_U + 1;
 }
 
 void rv_write_stats(struct cpu *cpu, struct json *j)

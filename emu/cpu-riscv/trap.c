@@ -53,6 +53,15 @@ void rv_set_virt(struct rv_cpu *rv, bool virt)
     rv->virt = virt;
 }
 
+void rv_set_mode(struct rv_cpu *rv, enum rv_priv priv, bool virt)
+{
+    struct rv_hart *h = rv_hart_of(rv);
+    h->mode_cycles[rv_mode_of(rv->priv, rv->virt)] += rv->cpu.cycles - h->mode_since;
+    h->mode_since = rv->cpu.cycles;
+    rv_set_virt(rv, virt);
+    rv->priv = priv;
+}
+
 static void rv_set_pc(struct rv_cpu *rv, uint64_t pc)
 {
     rv->cpu.r[RV_SLOT_PC] = pc;
@@ -81,7 +90,7 @@ static void rv_enter_vs(struct rv_cpu *rv, uint64_t cause, uint64_t tval, uint64
     rv->vsepc = epc;
     rv->vstval = tval;
     rv->vsstatus = rv_status_enter_s(rv->vsstatus, rv->priv);
-    rv->priv = RV_PRIV_S;
+    rv_set_mode(rv, RV_PRIV_S, true);
 }
 
 static void rv_enter_hs(struct rv_cpu *rv, uint64_t cause, const struct rv_trap_info *ti, uint64_t epc)
@@ -107,8 +116,7 @@ static void rv_enter_hs(struct rv_cpu *rv, uint64_t cause, const struct rv_trap_
         rv->htinst = ti->tinst;
     }
     rv->mstatus = rv_status_enter_s(rv->mstatus, rv->priv);
-    rv_set_virt(rv, false);
-    rv->priv = RV_PRIV_S;
+    rv_set_mode(rv, RV_PRIV_S, false);
 }
 
 static void rv_enter_m(struct rv_cpu *rv, uint64_t cause, const struct rv_trap_info *ti, uint64_t epc)
@@ -128,8 +136,7 @@ static void rv_enter_m(struct rv_cpu *rv, uint64_t cause, const struct rv_trap_i
     s = (s & ~RV_MSTATUS_MPP) | ((uint64_t)rv->priv << 11);
     s = (s & ~RV_MSTATUS_MPIE) | ((s & RV_MSTATUS_MIE) ? RV_MSTATUS_MPIE : 0);
     rv->mstatus = s & ~RV_MSTATUS_MIE;
-    rv_set_virt(rv, false);
-    rv->priv = RV_PRIV_M;
+    rv_set_mode(rv, RV_PRIV_M, false);
 }
 
 void rv_trap_enter_info(struct rv_cpu *rv, unsigned cause, bool irq, const struct rv_trap_info *ti, uint64_t epc)
@@ -290,8 +297,7 @@ static void rv_xret_to(struct rv_cpu *rv, enum rv_priv y, bool virt, uint64_t ep
 {
     if (y != RV_PRIV_M)
         rv->mstatus &= ~RV_MSTATUS_MPRV;
-    rv->priv = y;
-    rv_set_virt(rv, virt);
+    rv_set_mode(rv, y, virt);
     rv->lr_valid = false;
     rv_set_pc(rv, rv->ext.c ? epc & ~1ull : epc & ~3ull);
     rv_update_irq(rv);

@@ -43,7 +43,14 @@ struct cpu_ops {
     void     (*destroy)(struct cpu *);
     /* Adds ISA-specific members to the vCPU's --stats object; may be NULL. */
     void     (*write_stats)(struct cpu *, struct json *);
+    /* The vCPU's cycles by execution mode as its ISA counts them: fills
+     * cycles[0 .. n-1] (at most CPU_MAX_MODES), which sum to cpu->cycles,
+     * points *names at the n mode names (e.g. "m", "s", "u") and returns
+     * n; may be NULL (no split). */
+    unsigned (*mode_cycles)(struct cpu *, uint64_t *cycles, const char *const **names);
 };
+
+#define CPU_MAX_MODES 8u
 
 /* The result of a page walk, installed in the soft TLB by the engine. */
 struct tlb_fill {

@@ -3,7 +3,7 @@
 # model adds up to the counters of the file; the file outside the series
 # is the file without the option, byte for byte; tools/stats-plot draws
 # it as a PNG. Also a run restored from a snapshot, a multi-vCPU run, and
-# a hart with the H extension, whose cycles split into V=0 and V=1.
+# a hart with the H extension, whose cycles split into M, HS, U, VS and VU.
 #   series.sh EMU WORKDIR FIRMWARE_DIR STATS_PLOT
 set -u
 emu=$1 work=$2 fw=$3 plot=$4
@@ -20,8 +20,9 @@ run_fw plain "$fw/test_chase.elf" --timing u74
 run_fw chase "$fw/test_chase.elf" --timing u74 --stats-interval 10000000
 $check same "$work/plain.json" "$work/chase.json" || exit 1
 $check sums "$work/chase.json" || exit 1
-# The u74 model: caches, TLBs, a predictor; 10M cycles of a 0.7 G-cycle run.
-for c in l1i_mpki l1d_mpki l2_mpki dtlb_mpki branch_mpki; do
+# The u74 model: caches, TLBs, a predictor; 10M cycles of a 0.7 G-cycle run;
+# the modes of a hart with the H extension (the default).
+for c in l1i_mpki l1d_mpki l2_mpki dtlb_mpki branch_mpki cycles_m cycles_hs cycles_u cycles_vs cycles_vu; do
     grep -q "\"$c\"" "$work/chase.json" || fail "chase.json: no column $c"
 done
 n=$(samples "$work/chase.json")
@@ -46,7 +47,9 @@ n=$(samples "$work/smp.json")
 
 if [ -f "$fw/test_hyp.elf" ]; then
     run_fw hyp "$fw/test_hyp.elf" -cpu rv64,h=on --stats-interval 500000
-    grep -q '"cycles_v1"' "$work/hyp.json" || fail "hyp.json: no cycles_v1 column"
+    for c in cycles_m cycles_hs cycles_u cycles_vs cycles_vu; do
+        grep -q "\"$c\"" "$work/hyp.json" || fail "hyp.json: no $c column"
+    done
     $check sums "$work/hyp.json" || exit 1
 fi
 
