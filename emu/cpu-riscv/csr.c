@@ -22,6 +22,7 @@
 
 #include "core/machine.h"
 #include "cpu-riscv/csr.h"
+#include "cpu-riscv/hpm.h"
 
 #define RV_MSTATUS_FS_DIRTY (3ull << 13)
 #define RV_UXL_SXL_64 ((2ull << 32) | (2ull << 34))
@@ -510,37 +511,27 @@ static void rv_write_satp(struct rv_cpu *rv, unsigned csr, uint64_t val)
     rv_tlb_ctx_update(rv);
 }
 
-/* ---- counters (§3.1.10-13, unpriv ch. 10) ---- */
-
-static uint64_t rv_mcycle_now(struct rv_cpu *rv)
-{
-    struct rv_hart *h = rv_hart_of(rv);
-    return (rv->mcountinhibit & RV_CNT_CY) ? h->mcycle_base : rv->cpu.cycles + h->mcycle_base;
-}
-
-static uint64_t rv_minstret_now(struct rv_cpu *rv)
-{
-    struct rv_hart *h = rv_hart_of(rv);
-    return (rv->mcountinhibit & RV_CNT_IR) ? h->minstret_base : rv->cpu.insns + h->minstret_base;
-}
+/* ---- counters (§3.1.10-13, unpriv ch. 10; the counting is in hpm.c) ---- */
 
 static uint64_t rv_read_counter(struct rv_cpu *rv, unsigned csr)
 {
-    switch (csr & 31) {
-    case 0: return rv_mcycle_now(rv);
-    case 1: return rv_time_now(rv);
-    case 2: return rv_minstret_now(rv);
-    default: return 0;      /* hpmcounter3-31: no events implemented */
-    }
+    unsigned idx = csr & 31;
+    return idx == RV_CTR_TM ? rv_time_now(rv) : rv_counter_read(rv, idx);
 }
 
 static void rv_write_mcounter(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
-    struct rv_hart *h = rv_hart_of(rv);
-    if (csr == RV_CSR_MCYCLE)
-        h->mcycle_base = (rv->mcountinhibit & RV_CNT_CY) ? val : val - rv->cpu.cycles;
-    else if (csr == RV_CSR_MINSTRET)
-        h->minstret_base = (rv->mcountinhibit & RV_CNT_IR) ? val : val - rv->cpu.insns;
+    rv_counter_write(rv, csr & 31, val);
+}
+
+static uint64_t rv_read_mhpmevent(struct rv_cpu *rv, unsigned csr)
+{
+    return rv->mhpmevent[csr & 31];
+}
+
+static void rv_write_mhpmevent(struct rv_cpu *rv, unsigned csr, uint64_t val)
+{
+    rv_hpmevent_write(rv, csr & 31, val);
 }
 
 static uint64_t rv_read_mcountinhibit(struct rv_cpu *rv, unsigned csr)
@@ -550,11 +541,7 @@ static uint64_t rv_read_mcountinhibit(struct rv_cpu *rv, unsigned csr)
 
 static void rv_write_mcountinhibit(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
-    uint64_t cycle = rv_mcycle_now(rv), instret = rv_minstret_now(rv);
-    /* Only CY and IR count here; TM and the zero hpm counters are fixed. */
-    rv->mcountinhibit = val & (RV_CNT_CY | RV_CNT_IR);
-    rv_write_mcounter(rv, RV_CSR_MCYCLE, cycle);
-    rv_write_mcounter(rv, RV_CSR_MINSTRET, instret);
+    rv_countinhibit_write(rv, val);
 }
 
 /* ---- PMP (§3.7.1) ---- */
@@ -638,7 +625,7 @@ static const struct rv_csr_def rv_csr_table[] = {
     { RV_CSR_MCOUNTEREN, 1, NULL, rv_read_counteren, rv_write_counteren },
     { RV_CSR_MENVCFG, 1, NULL, rv_read_envcfg, rv_write_envcfg },
     { RV_CSR_MCOUNTINHIBIT, 1, NULL, rv_read_mcountinhibit, rv_write_mcountinhibit },
-    { RV_CSR_MHPMEVENT3, 29, NULL, rv_read_zero, rv_write_ignore },
+    { RV_CSR_MHPMEVENT3, 29, NULL, rv_read_mhpmevent, rv_write_mhpmevent },
     { RV_CSR_MSCRATCH, 1, NULL, rv_read_plain, rv_write_plain },
     { RV_CSR_MEPC, 1, NULL, rv_read_epc, rv_write_epc },
     { RV_CSR_MCAUSE, 2, NULL, rv_read_plain, rv_write_plain },     /* mcause, mtval */
@@ -650,7 +637,7 @@ static const struct rv_csr_def rv_csr_table[] = {
     { RV_CSR_TINFO, 1, NULL, rv_read_tinfo, rv_write_ignore },
     { RV_CSR_MCYCLE, 1, NULL, rv_read_counter, rv_write_mcounter },
     { RV_CSR_MINSTRET, 1, NULL, rv_read_counter, rv_write_mcounter },
-    { RV_CSR_MHPMCOUNTER3, 29, NULL, rv_read_zero, rv_write_ignore },
+    { RV_CSR_MHPMCOUNTER3, 29, NULL, rv_read_counter, rv_write_mcounter },
     { RV_CSR_CYCLE, 32, rv_check_counter, rv_read_counter, NULL },
     { RV_CSR_MVENDORID, 3, NULL, rv_read_zero, NULL },             /* mvendorid, marchid, mimpid */
     { RV_CSR_MHARTID, 1, NULL, rv_read_mhartid, NULL },
@@ -840,7 +827,8 @@ void rv_csr_reset(struct rv_cpu *rv)
     if (h->stimer_event && rv->cpu.m)
         evq_cancel(&rv->cpu.m->evq, h->stimer_event);
     h->stimer_event = 0;
-    h->mcycle_base = h->minstret_base = 0;
+    for (unsigned i = 0; i < RV_CTR_COUNT; i++)
+        h->ctr_base[i] = 0;
     rv->misa = rv_misa_value(&rv->ext);
     rv->mstatus = RV_UXL_SXL_64;                /* FS = Off, MIE = 0, MPRV = 0, MPV = 0 */
     rv->medeleg = rv->mie = rv->mip = 0;

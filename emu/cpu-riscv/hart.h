@@ -38,9 +38,10 @@ static inline enum rv_mode rv_mode_of(enum rv_priv priv, bool virt)
 
 struct rv_hart {
     struct rv_cpu rv;               /* first: rv_cpu and cpu views */
-    /* mcycle/minstret: while counting, the CSR reads base + count; while
+    /* mcycle, minstret, mhpmcounter3-31 by counter number (hpm.c): while
+     * counting, the CSR reads base + the total of its event; while
      * inhibited by mcountinhibit, base holds the frozen value itself. */
-    uint64_t mcycle_base, minstret_base;
+    uint64_t ctr_base[32];
     uint64_t stimer_event;          /* evq id of the Sstc compare, 0 when none */
     uint64_t vstimer_event;         /* ... of the vstimecmp compare */
     /* Largest leaf the walker has put in the soft TLB, which holds 4 KiB

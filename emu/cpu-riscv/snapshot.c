@@ -75,8 +75,9 @@ static const struct rv_snap_field rv_snap_fields[] = {
     /* LR/SC reservation. */
     RV_CPU_FIELD(lr_addr, 8), RV_CPU_FIELD(lr_val, 8), RV_CPU_FIELD(lr_valid, 1),
     RV_CPU_FIELD(time_ratio, 8),
-    /* Counters without a CSR of their own. */
-    RV_HART_FIELD(mcycle_base, 8), RV_HART_FIELD(minstret_base, 8),
+    /* The counters' bases (hpm.c), which with the totals of the timing
+     * model (saved with it) give mcycle, minstret and mhpmcounter3-31. */
+    RV_HART_FIELD(ctr_base, 8),
     RV_HART_FIELD(hlv_active, 1),
     /* The soft TLB's address-space banks (addrspace.c): the context each
      * holds, and the number it got, which names the timing model's TLB

@@ -8,10 +8,15 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/machine.h"
+#include "core/memmap.h"
+#include "core/snapshot.h"
+#include "cpu-riscv/hart.h"
 #include "cpu-riscv/rv.h"
 #include "rv_test_machine.h"
+#include "timing/core.h"
 
 #define RAM_BASE 0x80000000ull
 #define TIME_RATIO 10u
@@ -258,13 +263,259 @@ START_TEST(test_csr_mcountinhibit_freezes_mcycle)
 }
 END_TEST
 
-START_TEST(test_csr_hpm_counters_read_zero)
+/* ---- hardware performance monitor (§3.1.10-13, hpm.c) ---- */
+
+START_TEST(test_csr_hpm_counter_without_event_holds_written_value)
 {
-    wr(0xb03, 77);
-    wr(0x323, 5);
-    ck_assert_uint_eq(rd(0xb03), 0);
+    wr(0xb03, 77);                  /* mhpmcounter3, mhpmevent3 = 0: no event */
+    rv->cpu.cycles += 1000;
+    rv->cpu.insns += 1000;
+    ck_assert_uint_eq(rd(0xb03), 77);
+    ck_assert_uint_eq(rd(0xc03), 77);   /* hpmcounter3 shadows it */
+    wr(0xb1f, UINT64_MAX);          /* all 64 bits are implemented */
+    ck_assert_uint_eq(rd(0xb1f), UINT64_MAX);
     ck_assert_uint_eq(rd(0x323), 0);
-    ck_assert_uint_eq(rd(0xc1f), 0);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_cycles_and_instructions_events_count)
+{
+    wr(0x323, 1);                   /* SBI event 1: cycles */
+    wr(0x324, 2);                   /* SBI event 2: instructions */
+    ck_assert_uint_eq(rd(0x323), 1);
+    ck_assert_uint_eq(rd(0x324), 2);
+    wr(0xb03, 10);
+    wr(0xb04, 20);
+    rv->cpu.cycles += 300;
+    rv->cpu.insns += 120;
+    ck_assert_uint_eq(rd(0xb03), 310);
+    ck_assert_uint_eq(rd(0xb04), 140);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_event_change_keeps_value)
+{
+    wr(0x323, 1);
+    wr(0xb03, 5);
+    rv->cpu.cycles += 100;
+    wr(0x323, 2);                   /* now instructions, from 105 on */
+    rv->cpu.cycles += 100;
+    rv->cpu.insns += 7;
+    ck_assert_uint_eq(rd(0xb03), 112);
+    wr(0x323, 0);                   /* no event: stays */
+    rv->cpu.insns += 7;
+    ck_assert_uint_eq(rd(0xb03), 112);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_event_not_in_model_reads_zero)
+{
+    /* The default model (fast) has no caches, TLBs or predictor: their
+     * events are not implemented, and the WARL field drops them. */
+    wr(0x323, 0x10001);             /* L1D read misses */
+    ck_assert_uint_eq(rd(0x323), 0);
+    wr(0x323, 6);                   /* branch misses */
+    ck_assert_uint_eq(rd(0x323), 0);
+    wr(0x323, 0xfffff);             /* no such event */
+    ck_assert_uint_eq(rd(0x323), 0);
+    wr(0x323, (1ull << 20) | 1);    /* above the 20-bit event_idx */
+    ck_assert_uint_eq(rd(0x323), 0);
+    /* Bits 63:56 (Sscofpmf's OF and inhibit bits) are ignored, the event kept. */
+    wr(0x323, (0xfcull << 56) | 2);
+    ck_assert_uint_eq(rd(0x323), 2);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_mcountinhibit_freezes_and_resumes)
+{
+    wr(0x324, 1);
+    wr(0xb04, 0);
+    rv->cpu.cycles += 50;
+    wr(0x320, 1u << 4);             /* inhibit counter 4 only */
+    ck_assert_uint_eq(rd(0x320), 1u << 4);
+    rv->cpu.cycles += 1000;
+    ck_assert_uint_eq(rd(0xb04), 50);
+    wr(0xb04, 60);                  /* written while frozen: holds it */
+    rv->cpu.cycles += 1000;
+    ck_assert_uint_eq(rd(0xb04), 60);
+    wr(0x320, 0);
+    rv->cpu.cycles += 4;
+    ck_assert_uint_eq(rd(0xb04), 64);
+    /* TM (bit 1) is not a counter: it reads zero. */
+    wr(0x320, 0xffffffff);
+    ck_assert_uint_eq(rd(0x320), 0xfffffffd);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_counter_enables_gate_s)
+{
+    wr(0x323, 1);
+    wr(0x320, 1u << 3);
+    wr(0xb03, 4242);
+    rv->priv = RV_PRIV_S;
+    ck_assert(!readable(0xc03));    /* hpmcounter3 without mcounteren.HPM3 */
+    rv->priv = RV_PRIV_M;
+    wr(0x306, 1u << 3);
+    rv->priv = RV_PRIV_S;
+    ck_assert_uint_eq(rd(0xc03), 4242);
+    ck_assert(!readable(0xc04));
+    ck_assert(!readable(0xb03));    /* the M-level counter stays M's */
+    rv->priv = RV_PRIV_U;
+    ck_assert(!readable(0xc03));    /* U also needs scounteren */
+}
+END_TEST
+
+START_TEST(test_csr_hpm_zihpm_off_counters_read_only_zero)
+{
+    struct machine *m = rv_test_machine_model(RAM_BASE, 1u << 20, TIME_RATIO, "rv64,zihpm=off");
+    struct rv_cpu *r = rv_of(m->cpus[0]);
+    uint64_t v = 1;
+    ck_assert_int_eq(rv_csr_write(r, 0x323, 1), 0);
+    ck_assert_int_eq(rv_csr_write(r, 0xb03, 77), 0);
+    r->cpu.cycles += 10;
+    ck_assert_int_eq(rv_csr_read(r, 0x323, &v), 0);
+    ck_assert_uint_eq(v, 0);
+    ck_assert_int_eq(rv_csr_read(r, 0xb03, &v), 0);
+    ck_assert_uint_eq(v, 0);
+    ck_assert_int_eq(rv_csr_write(r, 0x320, 0xffffffff), 0);
+    ck_assert_int_eq(rv_csr_read(r, 0x320, &v), 0);
+    ck_assert_uint_eq(v, 5);        /* CY and IR only */
+    ck_assert_int_ne(rv_csr_read(r, 0xc03, &v), 0);
+    rv_test_machine_free(m);
+}
+END_TEST
+
+/*
+ * Under a detailed model the counters read the model's own totals. The
+ * program (M-mode, so no TLB) selects events, then loads from 64
+ * consecutive 64-byte lines, all cold, and spins:
+ *   0x00  000102b7  lui   t0, 0x10
+ *   0x04  32329073  csrw  mhpmevent3, t0     L1D read accesses (0x10000)
+ *   0x08  00128313  addi  t1, t0, 1
+ *   0x0c  32431073  csrw  mhpmevent4, t1     L1D read misses (0x10001)
+ *   0x10  00600393  li    t2, 6
+ *   0x14  32539073  csrw  mhpmevent5, t2     branch mispredictions
+ *   0x18  00200393  li    t2, 2
+ *   0x1c  32639073  csrw  mhpmevent6, t2     instructions
+ *   0x20  00010517  auipc a0, 0x10           a0 = RAM_BASE + 0x10020
+ *   0x24  04000593  li    a1, 64
+ *   0x28  00053603  ld    a2, 0(a0)
+ *   0x2c  04050513  addi  a0, a0, 64
+ *   0x30  fff58593  addi  a1, a1, -1
+ *   0x34  fe059ae3  bnez  a1, 0x28
+ *   0x38  0000006f  j     0x38
+ */
+static const uint32_t hpm_prog[] = {
+    0x000102b7, 0x32329073, 0x00128313, 0x32431073, 0x00600393, 0x32539073, 0x00200393, 0x32639073,
+    0x00010517, 0x04000593, 0x00053603, 0x04050513, 0xfff58593, 0xfe059ae3, 0x0000006f,
+};
+#define HPM_PROG_INSNS 600u     /* 10 + 64 * 4 = 266 to the spin, then the spin */
+
+/* A one-hart machine under timing model `timing` with hpm_prog at
+ * RAM_BASE, stopped after HPM_PROG_INSNS instructions (not yet run). */
+static struct machine *hpm_machine(const char *timing)
+{
+    struct machine_config cfg = {
+        .board = "test", .ram_size = 1u << 20, .ncpus = 1, .timing = timing, .max_insns = HPM_PROG_INSNS,
+    };
+    struct emu_err err;
+    struct rv_ext ext;
+    struct machine *m = calloc(1, sizeof(*m));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_msg(machine_init(m, &cfg, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(memmap_add_ram(&m->map, RAM_BASE, cfg.ram_size, "ram", &err), 0);
+    ck_assert_int_eq(rv_parse_cpu_model("rv64", &ext, &err), 0);
+    m->cpus[0] = rv_cpu_create(m, 0, &ext, TIME_RATIO);
+    ck_assert_ptr_nonnull(m->cpus[0]);
+    m->ncpus = 1;
+    memcpy(memmap_host_ptr(&m->map, RAM_BASE, sizeof(hpm_prog)), hpm_prog, sizeof(hpm_prog));
+    m->cpus[0]->r[RV_SLOT_PC] = RAM_BASE;
+    return m;
+}
+
+static uint64_t hpm_get(struct machine *m, unsigned csr)
+{
+    uint64_t v = 0;
+    ck_assert_int_eq(rv_csr_get(rv_of(m->cpus[0]), csr, &v), 0);
+    return v;
+}
+
+START_TEST(test_csr_hpm_counts_equal_model_totals)
+{
+    struct machine *m = hpm_machine("u74");
+    ck_assert_int_eq(machine_run(m), MACHINE_STOP_MAX_INSNS);
+    struct timing_counts t;
+    memset(&t, 0, sizeof(t));
+    timing_counts_add(&t, m->cpus[0]->tc);
+    ck_assert_uint_eq(hpm_get(m, 0x323), 0x10000);
+    ck_assert_uint_eq(hpm_get(m, 0x324), 0x10001);
+    ck_assert_uint_eq(hpm_get(m, 0x325), 6);
+    /* The program loads 64 cold lines and nothing else. */
+    ck_assert_uint_eq(hpm_get(m, 0xb03), 64);
+    ck_assert_uint_eq(hpm_get(m, 0xb04), 64);
+    ck_assert_uint_eq(hpm_get(m, 0xb03), t.cache_access[TIMING_L1D][0]);
+    ck_assert_uint_eq(hpm_get(m, 0xb04), t.cache_miss[TIMING_L1D][0]);
+    /* Every misprediction of the run happened after the csrw: the model's
+     * total, which --stats prints. */
+    ck_assert_uint_gt(t.branch_misses, 0);
+    ck_assert_uint_eq(hpm_get(m, 0xb05), t.branch_misses + t.indirect_misses);
+    /* The engine counts a block's instructions when it enters it: the
+     * block that ends with the csrw of mhpmevent6 had brought the count to
+     * 8, and counting starts from there. */
+    ck_assert_uint_eq(hpm_get(m, 0xb02), HPM_PROG_INSNS);
+    ck_assert_uint_eq(hpm_get(m, 0xb06), HPM_PROG_INSNS - 8);
+    rv_test_machine_free(m);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_model_events_accepted)
+{
+    struct machine *m = hpm_machine("u74");
+    struct rv_cpu *r = rv_of(m->cpus[0]);
+    /* u74 has L1s, an L2, TLBs and gshare: these are its events ... */
+    static const uint64_t have[] = { 1, 2, 3, 4, 5, 6, 0x10000, 0x10003, 0x10008, 0x10009, 0x10010, 0x10013,
+                                     0x10018, 0x10019, 0x10020, 0x10021, 0x10028, 0x10029 };
+    /* ... and these it does not model: L1I writes, prefetches, BPU writes,
+     * a cache id past BPU, SBI firmware and raw event types. */
+    static const uint64_t lack[] = { 7, 0x1000a, 0x10004, 0x1002a, 0x10030, 0x20000, 0xf0000 };
+    uint64_t v;
+    for (size_t i = 0; i < sizeof(have) / sizeof(have[0]); i++) {
+        ck_assert_int_eq(rv_csr_write(r, 0x330, have[i]), 0);
+        ck_assert_int_eq(rv_csr_read(r, 0x330, &v), 0);
+        ck_assert_msg(v == have[i], "event %#llx dropped", (unsigned long long)have[i]);
+    }
+    for (size_t i = 0; i < sizeof(lack) / sizeof(lack[0]); i++) {
+        ck_assert_int_eq(rv_csr_write(r, 0x330, lack[i]), 0);
+        ck_assert_int_eq(rv_csr_read(r, 0x330, &v), 0);
+        ck_assert_msg(v == 0, "event %#llx kept", (unsigned long long)lack[i]);
+    }
+    rv_test_machine_free(m);
+}
+END_TEST
+
+START_TEST(test_csr_hpm_counters_survive_snapshot)
+{
+    char path[64];
+    struct emu_err err;
+    snprintf(path, sizeof(path), "/tmp/check_rv_csr.%d.snap", (int)getpid());
+    struct machine *a = hpm_machine("u74");
+    ck_assert_int_eq(machine_run(a), MACHINE_STOP_MAX_INSNS);
+    /* One counter frozen at a written value, one counting. */
+    ck_assert_int_eq(rv_csr_set(rv_of(a->cpus[0]), 0x320, 1u << 5), 0);
+    ck_assert_int_eq(rv_csr_set(rv_of(a->cpus[0]), 0xb05, 123456), 0);
+    a->stop = MACHINE_RUNNING;      /* a snapshot is of a machine that can go on */
+    ck_assert_int_eq(snapshot_save(a, path, &err), 0);
+
+    struct machine *b = hpm_machine("u74");
+    int rc = snapshot_restore(b, path, &err);
+    remove(path);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    static const unsigned csrs[] = { 0xb00, 0xb02, 0xb03, 0xb04, 0xb05, 0xb06, 0x320, 0x323, 0x324, 0x325, 0x326 };
+    for (size_t i = 0; i < sizeof(csrs) / sizeof(csrs[0]); i++)
+        ck_assert_msg(hpm_get(a, csrs[i]) == hpm_get(b, csrs[i]), "csr %#x differs after restore", csrs[i]);
+    ck_assert_uint_eq(hpm_get(b, 0xb05), 123456);
+    rv_test_machine_free(a);
+    rv_test_machine_free(b);
 }
 END_TEST
 
@@ -490,7 +741,13 @@ static Suite *rv_csr_suite(void)
     tcase_add_test(tc, test_csr_counter_enables_gate_s_and_u);
     tcase_add_test(tc, test_csr_mcycle_write_sets_offset);
     tcase_add_test(tc, test_csr_mcountinhibit_freezes_mcycle);
-    tcase_add_test(tc, test_csr_hpm_counters_read_zero);
+    tcase_add_test(tc, test_csr_hpm_counter_without_event_holds_written_value);
+    tcase_add_test(tc, test_csr_hpm_cycles_and_instructions_events_count);
+    tcase_add_test(tc, test_csr_hpm_event_change_keeps_value);
+    tcase_add_test(tc, test_csr_hpm_event_not_in_model_reads_zero);
+    tcase_add_test(tc, test_csr_hpm_mcountinhibit_freezes_and_resumes);
+    tcase_add_test(tc, test_csr_hpm_counter_enables_gate_s);
+    tcase_add_test(tc, test_csr_hpm_zihpm_off_counters_read_only_zero);
     tcase_add_test(tc, test_csr_fcsr_fs_off_illegal);
     tcase_add_test(tc, test_csr_fcsr_write_sets_fs_dirty);
     tcase_add_test(tc, test_csr_csrrs_x0_on_readonly_reads);
@@ -503,6 +760,11 @@ static Suite *rv_csr_suite(void)
     tcase_add_test(tc, test_csr_stimecmp_drives_stip);
     tcase_add_test(tc, test_csr_stimecmp_rewrite_cancels_event);
     suite_add_tcase(s, tc);
+    TCase *hpm = tcase_create("hpm_model");
+    tcase_add_test(hpm, test_csr_hpm_counts_equal_model_totals);
+    tcase_add_test(hpm, test_csr_hpm_model_events_accepted);
+    tcase_add_test(hpm, test_csr_hpm_counters_survive_snapshot);
+    suite_add_tcase(s, hpm);
     TCase *model = tcase_create("cpu_model");
     tcase_add_checked_fixture(model, setup, teardown);
     tcase_add_test(model, test_cpu_model_default_isa_string_canonical);
