@@ -37,6 +37,7 @@
 #include "core/snap.h"
 #include "core/snapshot.h"
 #include "core/statehash.h"
+#include "timing/model.h"
 
 enum rec_type { REC_SERIAL = 1, REC_EOF = 2, REC_HASH = 3, REC_END = 4, REC_MONITOR = 5 };
 
@@ -152,6 +153,9 @@ char *record_config_text(const struct machine *m, const char *restore_path, stru
     rc |= config_file(f, "kernel", c->kernel, err);
     rc |= config_file(f, "initrd", c->initrd, err);
     rc |= config_file(f, "dtb", c->dtb, err);
+    /* A model file: its name line alone does not say what it charges. */
+    if (c->timing && !timing_model_text(c->timing))
+        rc |= config_file(f, "timing", c->timing, err);
     for (unsigned i = 0; i < c->nvdevs && rc == 0; i++) {
         char path[4096], role[32];
         if (c->vdevs[i].spec && spec_file(c->vdevs[i].spec, path, sizeof(path))) {

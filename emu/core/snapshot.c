@@ -96,10 +96,12 @@ char *snapshot_config_text(const struct machine *m)
     text_add(&t, "ram_size=%llu\n", (unsigned long long)c->ram_size);
     text_add(&t, "cpus=%u\n", m->ncpus);
     text_add(&t, "cpu_model=%s\n", c->cpu_model ? c->cpu_model : "");
-    text_add(&t, "core_hz=%llu\n", (unsigned long long)c->core_hz);
-    text_add(&t, "quantum=%llu\n", (unsigned long long)c->quantum);
+    /* The model before the clock it sets, so a run under another model is
+     * refused naming the model. */
     const char *timing = m->timing ? m->timing->name : NULL;
     text_add(&t, "timing=%s\n", timing ? timing : "");
+    text_add(&t, "core_hz=%llu\n", (unsigned long long)c->core_hz);
+    text_add(&t, "quantum=%llu\n", (unsigned long long)c->quantum);
     text_add(&t, "seed=%llu\n", (unsigned long long)c->seed);
     text_add(&t, "rtc_base=%lld\n", (long long)c->rtc_base);
     for (unsigned i = 0; i < c->nvdevs; i++) {
