@@ -37,10 +37,9 @@ struct rv_csr_def {
 
 /* csr.c helpers csr_h.c uses. */
 bool rv_stce_active(const struct rv_cpu *rv);
-/* Counter-enable bits (§3.1.11). */
-#define RV_CNT_CY (1u << 0)
+/* The TM counter-enable bit (§3.1.11), which Sstc also reads; the
+ * counters themselves are in hpm.h. */
 #define RV_CNT_TM (1u << 1)
-#define RV_CNT_IR (1u << 2)
 /* The envcfg fields writable in menvcfg (machine) or senvcfg/henvcfg. */
 uint64_t rv_envcfg_wmask(const struct rv_cpu *rv, bool machine);
 /* Installs a new status value into *reg under wmask, legalising it as

@@ -1,7 +1,9 @@
 /*
  * Unit tests for cpu-riscv/csr: the access rules of RISC-V priv 1.12 §2.1
  * (privilege, read-only), WARL legalisation (§3.1.6-7, §4.1.11), the
- * sstatus/sie/sip views, counters and their enables (§3.1.10-13), fcsr and
+ * sstatus/sie/sip views, counters and their enables (§3.1.10-13), the
+ * hardware performance counters reading a timing model's events (exactly
+ * its own totals, through snapshots too), fcsr and
  * FS, PMP locking (§3.7.1) and the Sstc stimecmp timer; the -cpu model
  * parser, misa and the riscv,isa string built from it.
  */
