@@ -8,8 +8,9 @@
 #  - the disk on the host holds what the guest wrote and lost what it discarded,
 #  - the guest's poweroff ends emu with status 0;
 # the 4-hart boot run twice gives identical console output and statistics;
-# another --seed changes the RNG's bytes; and a kernel panic ends emu with
-# status 3 after the panic text.
+# another --seed changes the RNG's bytes; under --timing u74 Linux perf
+# counts the model's L1D misses (and under the default model none); and a
+# kernel panic ends emu with status 3 after the panic text.
 #   linux.sh EMU WORKDIR
 set -euo pipefail
 emu=$1
@@ -89,10 +90,18 @@ grep -q "^emu-check rng: PASS" "$work/seed7.out" || fail seed7 "guest check rng 
 [ "$(grep '^emu-check rng' "$work/seed7.out")" != "$(grep '^emu-check rng' "$work/smp1.out")" ] ||
     fail seed7 "--seed 7 gave the RNG bytes of the default seed"
 
+# Modelled events through Linux perf (SBI PMU over emu's counters), under
+# a model with caches; the default model has none and must count none.
+boot perf-u74 1 0 perf --timing u74
+grep -q "^emu-check perf: PASS" "$work/perf-u74.out" || fail perf-u74 "guest check perf did not pass"
+boot perf-fast 1 0 perf
+grep -q "^emu-check perf: FAIL L1-dcache-load-misses: 0 of" "$work/perf-fast.out" ||
+    fail perf-fast "the fast model, which has no caches, counted L1D misses"
+
 boot panic 1 3 panic
 grep -q "Kernel panic - not syncing: Attempted to kill init" "$work/panic.out" || fail panic "no panic text"
 grep -q "emu: the guest kernel panicked" "$work/panic.out" || fail panic "emu did not report the panic"
 
-grep -h "emu-init\|emu-check\|emu-hvc0" "$work/smp1.out" "$work/smp4.out"
+grep -h "emu-init\|emu-check\|emu-hvc0" "$work/smp1.out" "$work/smp4.out" "$work/perf-u74.out"
 [ $punch = yes ] || echo "note: this filesystem cannot punch holes; discard was not checked on the host"
-echo "PASS linux boots with virtio blk/net/rng/console and the RTC on 1 and 4 harts, deterministically; a panic exits 3"
+echo "PASS linux boots with virtio blk/net/rng/console and the RTC on 1 and 4 harts, deterministically; perf counts modelled L1D misses; a panic exits 3"

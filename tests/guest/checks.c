@@ -12,6 +12,7 @@ const struct guest_check guest_checks[] = {
     { "rtc", check_rtc },
     { "balloon", check_balloon },
     { "kvm", check_kvm },
+    { "perf", check_perf },
     { NULL, NULL },
 };
 

@@ -30,5 +30,6 @@ int check_console(char *msg, size_t len);
 int check_rtc(char *msg, size_t len);
 int check_balloon(char *msg, size_t len);
 int check_kvm(char *msg, size_t len);
+int check_perf(char *msg, size_t len);
 
 #endif
