@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hostio.h"
 #include "core/machine.h"
 #include "core/memmap.h"
 #include "exec/exec.h"
@@ -106,21 +107,6 @@ static int loader_write(struct loader *ld, uint64_t addr, const void *src, uint6
     return 0;
 }
 
-/* Reads exactly len bytes at off; a short read means the file changed. */
-static int loader_pread(int fd, void *buf, size_t len, uint64_t off)
-{
-    size_t done = 0;
-    while (done < len) {
-        ssize_t r = pread(fd, (uint8_t *)buf + done, len - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
-
 static int loader_write_piece(struct loader *ld, const char *name, int fd, const struct loader_piece *p,
                               uint8_t *chunk, struct emu_err *err)
 {
@@ -134,7 +120,7 @@ static int loader_write_piece(struct loader *ld, const char *name, int fd, const
                 n = p->file_len - done;
             if (p->buf)
                 src = (const uint8_t *)p->buf + done;
-            else if (loader_pread(fd, chunk, n, p->off + done) < 0)
+            else if (hostio_pread(fd, chunk, n, p->off + done, HOSTIO_SHORT_FAILS) < 0)
                 return emu_errf(err, "%s: read error at offset 0x%llx", name,
                                 (unsigned long long)(p->off + done));
         }
@@ -188,7 +174,7 @@ int loader_is_elf(const char *path, struct emu_err *err)
     if (fd < 0)
         return -1;
     uint8_t magic[SELFMAG];
-    int is_elf = size >= SELFMAG && loader_pread(fd, magic, SELFMAG, 0) == 0 && !memcmp(magic, ELFMAG, SELFMAG);
+    int is_elf = size >= SELFMAG && hostio_pread(fd, magic, SELFMAG, 0, HOSTIO_SHORT_FAILS) == 0 && !memcmp(magic, ELFMAG, SELFMAG);
     close(fd);
     return is_elf;
 }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hostio.h"
 #include "core/snap.h"
 #include "core/statehash.h"
 
@@ -71,39 +72,8 @@ uint64_t blk_disk_overlay_bytes(const struct blk_disk *d)
 
 /* ---- the image file ---- */
 
-/* pread until done; a read past the end of the file (the image shrank
- * under us) is filled with zeros. */
-static int file_read(struct blk_disk *d, uint8_t *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pread(d->fd, buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        if (r == 0) {
-            memset(buf + done, 0, n - done);
-            break;
-        }
-        done += (size_t)r;
-    }
-    return 0;
-}
-
-static int file_write(struct blk_disk *d, const uint8_t *buf, size_t n, uint64_t off)
-{
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = pwrite(d->fd, buf + done, n - done, (off_t)(off + done));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -1;
-        done += (size_t)r;
-    }
-    return 0;
-}
+/* A read past the end of the file (the image shrank under us) gives
+ * zeros: hostio_pread with HOSTIO_ZERO_PAST_EOF. */
 
 static int file_punch(struct blk_disk *d, uint64_t off, uint64_t len)
 {
@@ -123,7 +93,7 @@ static int file_zero(struct blk_disk *d, uint64_t off, uint64_t len, bool unmap)
     int rc = 0;
     for (uint64_t done = 0; done < len && rc == 0;) {
         size_t n = len - done < ZERO_CHUNK ? (size_t)(len - done) : ZERO_CHUNK;
-        rc = file_write(d, z, n, off + done);
+        rc = hostio_pwrite(d->fd, z, n, off + done);
         done += n;
     }
     free(z);
@@ -176,7 +146,7 @@ static uint8_t *ovl_materialise(struct blk_disk *d, uint64_t i)
     uint64_t off = i * CLUSTER;
     size_t n = d->size - off < CLUSTER ? (size_t)(d->size - off) : CLUSTER;
     memset(c, 0, CLUSTER);
-    if (*slot != OVL_ZERO_PTR && file_read(d, c, n, off) != 0) {
+    if (*slot != OVL_ZERO_PTR && hostio_pread(d->fd, c, n, off, HOSTIO_ZERO_PAST_EOF) != 0) {
         free(c);
         return NULL;
     }
@@ -203,7 +173,7 @@ static int ovl_read(struct blk_disk *d, uint8_t *buf, uint64_t n, uint64_t off)
             memset(dst, 0, len);
         else if (c)
             memcpy(dst, c + at, len);
-        else if (file_read(d, dst, len, pos) != 0)
+        else if (hostio_pread(d->fd, dst, len, pos, HOSTIO_ZERO_PAST_EOF) != 0)
             return -1;
     }
     return 0;
@@ -264,14 +234,14 @@ int blk_disk_read(struct blk_disk *d, void *buf, size_t n, uint64_t off)
 {
     if (d->mode == BLK_DISK_OVERLAY)
         return ovl_read(d, buf, n, off);
-    return file_read(d, buf, n, off);
+    return hostio_pread(d->fd, buf, n, off, HOSTIO_ZERO_PAST_EOF);
 }
 
 int blk_disk_write(struct blk_disk *d, const void *buf, size_t n, uint64_t off)
 {
     switch (d->mode) {
     case BLK_DISK_OVERLAY: return ovl_write(d, buf, n, off);
-    case BLK_DISK_RW:      return file_write(d, buf, n, off);
+    case BLK_DISK_RW:      return hostio_pwrite(d->fd, buf, n, off);
     default:               return -1;
     }
 }
