@@ -27,7 +27,8 @@ mkdir -p "$work/initramfs/proc" "$work/initramfs/sys" "$work/initramfs/dev"
 
 kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
 riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/init" "$top"/tests/guest/*.c
-riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$work/initramfs/monitor-guest" "$top/tests/boot/monitor_guest.c"
+riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/monitor-guest" \
+    "$top/tests/boot/monitor_guest.c" "$top/tests/guest/guest_util.c"
 bash "$top/tests/images/initramfs.sh" "$work/initramfs" "$work/initramfs.cpio.gz"
 
 machine=(-smp 1 -m 512M -kernel "$kernel" -initrd "$work/initramfs.cpio.gz"

@@ -22,18 +22,13 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "guest_util.h"
+
 #define MiB (1ul << 20)
 #define PAGE 4096ul
 #define BLOCK (256 * MiB)
 #define DROP_KB (BLOCK / 1024)      /* what `balloon 256` takes from 512 MiB */
 #define SLACK_KB 1024               /* the balloon moves in pages, not whole MiB */
-
-static long long now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000ll + t.tv_nsec;
-}
 
 static void nap_ms(long ms)
 {
@@ -42,24 +37,9 @@ static void nap_ms(long ms)
         ;
 }
 
-/* MemTotal from /proc/meminfo in kB, or -1. */
-static long mem_total_kb(void)
-{
-    char line[128];
-    long kb = -1;
-    FILE *f = fopen("/proc/meminfo", "r");
-    while (f && fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
-            break;
-    }
-    if (f)
-        fclose(f);
-    return kb;
-}
-
 static void say(const char *what, long kb)
 {
-    printf("emu-monitor-guest: %s, MemTotal %ld kB, at %lld ns\n", what, kb, now_ns());
+    printf("emu-monitor-guest: %s, MemTotal %ld kB, at %lld ns\n", what, kb, guest_now_ns());
     fflush(stdout);
 }
 
@@ -67,7 +47,7 @@ static void say(const char *what, long kb)
 static long wait_for(long before, int (*ok)(long before, long now))
 {
     long kb;
-    while (!ok(before, kb = mem_total_kb()))
+    while (!ok(before, kb = guest_mem_total_kb()))
         nap_ms(20);
     return kb;
 }
@@ -100,7 +80,7 @@ int main(void)
             p[off] = 1;
         munmap(p, BLOCK);
     }
-    long before = mem_total_kb();
+    long before = guest_mem_total_kb();
     say("ready", before);
     say("inflated", wait_for(before, inflated));
     say("deflated", wait_for(before, deflated));

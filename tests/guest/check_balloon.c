@@ -25,21 +25,15 @@
 #include <time.h>
 
 #include "checks.h"
+#include "guest_util.h"
 
 #define MiB (1ul << 20)
 #define PAGE 4096ul
 #define BLOCK (256 * MiB)
 
-static long long now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000000000ll + t.tv_nsec;
-}
-
 static void mark(const char *event)
 {
-    printf("emu-balloon: %s at %lld\n", event, now_ns());
+    printf("emu-balloon: %s at %lld\n", event, guest_now_ns());
     fflush(stdout);
 }
 
@@ -56,21 +50,6 @@ static void sleep_for(long secs)
     struct timespec t = { secs, 0 };
     while (nanosleep(&t, &t) == EINTR)
         ;
-}
-
-/* MemTotal from /proc/meminfo in kB, or -1. */
-static long mem_total_kb(void)
-{
-    char line[128];
-    long kb = -1;
-    FILE *f = fopen("/proc/meminfo", "r");
-    while (f && fgets(line, sizeof(line), f)) {
-        if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
-            break;
-    }
-    if (f)
-        fclose(f);
-    return kb;
 }
 
 /* Maps and touches a block: each page must read zero first, then hold the
@@ -134,13 +113,13 @@ static int balloon_inflate(char *msg, size_t len)
     munmap(p, BLOCK);
     mark("freed");
     sleep_until(6);
-    long before = mem_total_kb();
+    long before = guest_mem_total_kb();
     mark("before");
     sleep_until(13);
-    long inflated = mem_total_kb();
+    long inflated = guest_mem_total_kb();
     mark("inflated");
     sleep_until(21);
-    long after = mem_total_kb();
+    long after = guest_mem_total_kb();
     mark("deflated");
     snprintf(msg, len, "MemTotal %ld -> %ld -> %ld kB", before, inflated, after);
     /* target 256 MiB: the balloon holds the other 256 MiB (262144 kB). */
