@@ -68,3 +68,17 @@ can_snapshot() {  # emu options of a short run
     run probe "$@" --snapshot-at 0:"$work/probe.snap" </dev/null
     ! grep -q "cannot be saved yet" "$work/probe.err"
 }
+
+# A fresh $work with the Linux guest of the tests: sets kernel (built once
+# and cached) and writes $work/initramfs.cpio.gz, the tests/guest init.
+# Skips when this emu cannot save its CPU. Needs top (the source tree).
+linux_guest() {
+    rm -rf "$work"
+    mkdir -p "$work/initramfs/proc" "$work/initramfs/sys" "$work/initramfs/dev"
+    can_snapshot -nographic --max-insns 100000 ||
+        skip "this emu cannot save its CPU yet: $(grep -o 'cannot be saved yet.*' "$work/probe.err" | head -1)"
+    kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
+    riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/init" \
+        "$top"/tests/guest/*.c
+    bash "$top/tests/images/initramfs.sh" "$work/initramfs" "$work/initramfs.cpio.gz"
+}

@@ -18,14 +18,7 @@ set -euo pipefail
 emu=$1 work=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/replay/lib.sh"
-rm -rf "$work"
-mkdir -p "$work/initramfs/proc" "$work/initramfs/sys" "$work/initramfs/dev"
-can_snapshot -nographic --max-insns 100000 ||
-    skip "this emu cannot save its CPU yet: $(grep -o 'cannot be saved yet.*' "$work/probe.err" | head -1)"
-
-kernel=$(bash "$top/tests/images/riscv64-kernel.sh")
-riscv64-linux-gnu-gcc -static -O2 -Wall -Werror -I"$top/tests/guest" -o "$work/initramfs/init" "$top"/tests/guest/*.c
-bash "$top/tests/images/initramfs.sh" "$work/initramfs" "$work/initramfs.cpio.gz"
+linux_guest
 
 poll=guest-stats-polling-interval=1
 
