@@ -122,7 +122,6 @@ static int virt_add_virtio(struct machine *m, struct riscv_virt *vs, const struc
         return emu_errf(err, "-device %s: riscv-virt has %d virtio slots", d->name, VIRT_VIRTIO_SLOTS);
     }
     machine_add_device(m, d->name, NULL, dev, d->destroy);
-    m->devices[m->ndevices - 1].write_stats = d->write_stats;
     /* One reader of the console's input: a console that takes it wins,
      * or Linux's 8250 probe would start the UART eating typed bytes. */
     if (d == &virtio_console_desc && virtio_console_takes_input(dev))
@@ -131,6 +130,9 @@ static int virt_add_virtio(struct machine *m, struct riscv_virt *vs, const struc
     if (!t)
         return emu_errf(err, "out of memory creating %s", d->name);
     machine_add_device(m, d->name, &virtio_mmio_ops, t, virtio_mmio_destroy);
+    /* One --stats entry per device: its own figures and the transport's. */
+    virtio_mmio_set_stats(t, d->write_stats);
+    m->devices[m->ndevices - 1].write_stats = virtio_mmio_write_stats;
     uint64_t base = riscv_virt_map[VIRT_VIRTIO].base + slot * (uint64_t)VIRTIO_MMIO_SIZE;
     if (memmap_add_mmio(&m->map, base, VIRTIO_MMIO_SIZE, &virtio_mmio_ops, t, d->name, err) < 0)
         return -1;

@@ -14,7 +14,7 @@
  *   struct virtio_balloon_stats s;
  *   virtio_balloon_get_stats(b, &s);                    measures resident RAM now
  *   virtio_balloon_peek_stats(b, &s);                   the last figures, changing nothing
- *   json_key(j, "virtio_balloon"); virtio_balloon_write_json(b, j);
+ *   virtio_balloon_write_json(b, j);                   its members, into an open object
  */
 #ifndef EMU_VIRTIO_BALLOON_H
 #define EMU_VIRTIO_BALLOON_H
@@ -68,7 +68,7 @@ void virtio_balloon_request_stats(void *dev);
 int virtio_balloon_hint_start(void *dev, struct emu_err *err);
 void virtio_balloon_hint_done(void *dev);
 
-/* The device's --stats object (docs/stats.md), measuring resident RAM now. */
+/* The device's --stats members (docs/stats.md), measuring resident RAM now. */
 void virtio_balloon_write_json(void *dev, struct json *j);
 
 /* "free_memory" for VIRTIO_BALLOON_S_MEMFREE ...; NULL past the table. */

@@ -290,7 +290,6 @@ void virtio_balloon_write_json(void *dev, struct json *j)
     struct virtio_balloon_stats s;
 
     virtio_balloon_get_stats(b, &s);
-    json_begin_object(j);
     json_key(j, "features");
     json_begin_array(j);
     for (size_t i = 0; i < sizeof(balloon_feature_names) / sizeof(balloon_feature_names[0]); i++) {
@@ -330,5 +329,4 @@ void virtio_balloon_write_json(void *dev, struct json *j)
         json_end_object(j);
     }
     json_end_array(j);
-    json_end_object(j);
 }

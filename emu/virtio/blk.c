@@ -494,7 +494,6 @@ static void blk_write_stats(void *dev, struct json *j)
 {
     const struct virtio_blk *b = dev;
 
-    json_begin_object(j);
     json_kv_u64(j, "capacity_sectors", b->capacity);
     json_kv_bool(j, "readonly", b->readonly);
     json_kv_bool(j, "snapshot", b->overlay);
@@ -506,7 +505,6 @@ static void blk_write_stats(void *dev, struct json *j)
     json_kv_u64(j, "discards", b->stats.discards);
     json_kv_u64(j, "write_zeroes", b->stats.write_zeroes);
     json_kv_u64(j, "errors", b->stats.errors);
-    json_end_object(j);
 }
 
 const struct virtio_device_desc virtio_blk_desc = {

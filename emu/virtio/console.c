@@ -301,10 +301,8 @@ static void con_write_stats(void *dev, struct json *j)
 {
     const struct virtio_console *c = dev;
 
-    json_begin_object(j);
     json_kv_u64(j, "bytes_out", c->stats.bytes_out);
     json_kv_u64(j, "bytes_in", c->stats.bytes_in);
-    json_end_object(j);
 }
 
 const struct virtio_device_desc virtio_console_desc = {

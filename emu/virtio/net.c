@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/machine.h"
 #include "core/snap.h"
 #include "virtio/net_hub.h"
@@ -413,6 +414,24 @@ void virtio_net_get_stats(const struct virtio_net *n, struct virtio_net_stats *s
     s->rx_overrun = ps.rx_dropped;
 }
 
+static void net_write_stats(void *dev, struct json *j)
+{
+    const struct virtio_net *n = dev;
+    struct virtio_net_stats st;
+    char mac[18];
+    virtio_net_get_stats(n, &st);
+    snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1], n->mac[2], n->mac[3],
+             n->mac[4], n->mac[5]);
+    json_kv_str(j, "mac", mac);
+    json_kv_u64(j, "tx_frames", st.tx_frames);
+    json_kv_u64(j, "tx_bytes", st.tx_bytes);
+    json_kv_u64(j, "tx_dropped", st.tx_dropped);
+    json_kv_u64(j, "rx_frames", st.rx_frames);
+    json_kv_u64(j, "rx_bytes", st.rx_bytes);
+    json_kv_u64(j, "rx_dropped", st.rx_dropped);
+    json_kv_u64(j, "rx_overrun", st.rx_overrun);
+}
+
 /* ---- -device virtio-net ---- */
 
 static int hex_digit(char c)
@@ -490,4 +509,5 @@ const struct virtio_device_desc virtio_net_device = {
     .options = "[mac=52:54:00:12:34:56][,hub=N]",
     .create = net_desc_create,
     .destroy = virtio_net_destroy,
+    .write_stats = net_write_stats,
 };

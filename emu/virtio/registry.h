@@ -39,7 +39,9 @@ struct virtio_device_desc {
     void *(*create)(const struct virtio_env *env, const struct devopts *o, const struct virtio_dev_ops **ops,
                     struct emu_err *err);
     void (*destroy)(void *dev);
-    /* Its statistics for --stats, as one JSON value; may be NULL. */
+    /* Its statistics for --stats, written as members of the JSON object
+     * that the transport opens (and adds its own counters to); may be
+     * NULL. */
     void (*write_stats)(void *dev, struct json *j);
 };
 

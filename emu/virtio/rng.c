@@ -123,10 +123,8 @@ static void rng_write_stats(void *dev, struct json *j)
 {
     const struct virtio_rng *r = dev;
 
-    json_begin_object(j);
     json_kv_u64(j, "requests", r->stats.requests);
     json_kv_u64(j, "bytes", r->stats.bytes);
-    json_end_object(j);
 }
 
 const struct virtio_device_desc virtio_rng_desc = {

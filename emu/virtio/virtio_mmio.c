@@ -18,6 +18,7 @@
 
 #include <stdio.h>
 
+#include "core/json.h"
 #include "core/machine.h"
 #include "core/snap.h"
 #include "virtio/virtqueue.h"
@@ -62,11 +63,19 @@ struct virtio_mmio {
     uint32_t queue_sel;
     uint64_t driver_features;
     bool warned_broken, warned_access;
+    bool irq_level;                 /* the line as last driven */
+    /* Statistics: QueueNotify writes, and rises of the interrupt line. */
+    uint64_t stat_notifications, stat_interrupts;
+    void (*dev_stats)(void *dev, struct json *j);
 };
 
 static void vmmio_update_irq(struct virtio_mmio *t)
 {
-    irq_set(&t->irq, t->int_status != 0);
+    bool level = t->int_status != 0;
+    if (level && !t->irq_level)
+        t->stat_interrupts++;
+    t->irq_level = level;
+    irq_set(&t->irq, level);
 }
 
 static void vmmio_raise(struct virtio_mmio *t, uint32_t bits)
@@ -281,6 +290,7 @@ static void vmmio_notify(struct virtio_mmio *t, uint32_t index)
 {
     struct virtq *vq = vmmio_queue(t, index & 0xffffu);
 
+    t->stat_notifications++;
     if (!vq || !vq->ready || vq->broken || !t->ops->queue_notify)
         return;
     if (!(t->status & VIRTIO_STATUS_DRIVER_OK) || (t->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET))
@@ -383,11 +393,17 @@ static int vmmio_snap(void *opaque, struct snap *s)
                          t->ops->device_id, t->ops->num_queues);
     snap_u32(s, "status", &t->status);
     snap_u32(s, "int_status", &t->int_status);
+    if (snap_loading(s))
+        t->irq_level = t->int_status != 0;
     snap_u32(s, "config_generation", &t->config_generation);
     snap_u32(s, "device_features_sel", &t->device_features_sel);
     snap_u32(s, "driver_features_sel", &t->driver_features_sel);
     snap_u32(s, "queue_sel", &t->queue_sel);
     snap_u64(s, "driver_features", &t->driver_features);
+    snap_hash_off(s);               /* counters the guest never reads */
+    snap_u64(s, "stats.notifications", &t->stat_notifications);
+    snap_u64(s, "stats.interrupts", &t->stat_interrupts);
+    snap_hash_on(s);
     for (unsigned i = 0; i < t->ops->num_queues && snap_status(s) == 0; i++) {
         char name[16];
         snprintf(name, sizeof(name), "q%u", i);
@@ -403,6 +419,22 @@ static int vmmio_snap(void *opaque, struct snap *s)
     if (snap_status(s) == 0 && fn(t->dev, s) < 0 && snap_status(s) == 0)
         snap_fail(s, "device state not restored");
     return snap_status(s);
+}
+
+void virtio_mmio_set_stats(struct virtio_mmio *t, void (*dev_stats)(void *dev, struct json *j))
+{
+    t->dev_stats = dev_stats;
+}
+
+void virtio_mmio_write_stats(void *transport, struct json *j)
+{
+    struct virtio_mmio *t = transport;
+    json_begin_object(j);
+    if (t->dev_stats)
+        t->dev_stats(t->dev, j);
+    json_kv_u64(j, "notifications", t->stat_notifications);
+    json_kv_u64(j, "interrupts", t->stat_interrupts);
+    json_end_object(j);
 }
 
 const struct dev_ops virtio_mmio_ops = {

@@ -904,7 +904,9 @@ static char *json_text(struct tb *t)
     json_init(&j, f);
     json_begin_object(&j);
     json_key(&j, "virtio_balloon");
+    json_begin_object(&j);
     virtio_balloon_write_json(t->bal, &j);
+    json_end_object(&j);
     json_end_object(&j);
     ck_assert_int_eq(json_finish(&j), 0);
     fclose(f);

@@ -55,6 +55,9 @@ START_TEST(test_virtio_rng_fills_buffer_from_seeded_generator)
     ck_assert_uint_eq(st.bytes, 100);
     char *json = vdh_stats_json(h);
     ck_assert_ptr_nonnull(strstr(json, "\"bytes\": 100"));
+    /* The transport's counters: the driver's one kick, the line's one rise. */
+    ck_assert_ptr_nonnull(strstr(json, "\"notifications\": 1"));
+    ck_assert_ptr_nonnull(strstr(json, "\"interrupts\": 1"));
     free(json);
     ck_assert(!vdh_needs_reset(h));
     vdh_free(h);
