@@ -2,8 +2,11 @@
  * The portable IR interpreter: the reference back end, always built.
  *
  * Direct-threaded dispatch (GCC labels as values) over the TB's op array.
- * Loads and stores take the inline soft-TLB fast path and fall back to the
- * slow paths of mmu/access.c. A fault abandons the TB: the instruction
+ * When a TB is made, interp_prepare rewrites its ops into the
+ * interpreter's own codes: conditions and access sizes become part of the
+ * code, so the hot ops run no switch on op->cond or op->memop. Loads and
+ * stores take the inline soft-TLB fast path and fall back to the slow
+ * paths of mmu/access.c. A fault abandons the TB: the instruction
  * count is rewound to the faulting instruction and the ISA delivers the
  * exception at its pc.
  *
@@ -80,7 +83,7 @@ static uint64_t rem_u32(uint64_t a, uint64_t b)
     return (uint64_t)(int64_t)(int32_t)(y ? x % y : x);
 }
 
-static uint64_t load_host(const void *h, unsigned memop)
+static inline __attribute__((always_inline)) uint64_t load_host(const void *h, unsigned memop)
 {
     switch (memop) {
     case IR_MO_8: return *(const uint8_t *)h;
@@ -94,7 +97,7 @@ static uint64_t load_host(const void *h, unsigned memop)
     }
 }
 
-static void store_host(void *h, unsigned memop, uint64_t v)
+static inline __attribute__((always_inline)) void store_host(void *h, unsigned memop, uint64_t v)
 {
     switch (memop & 3) {
     case IR_MO_8: *(uint8_t *)h = (uint8_t)v; break;
@@ -102,6 +105,77 @@ static void store_host(void *h, unsigned memop, uint64_t v)
     case IR_MO_32: { uint32_t x = (uint32_t)v; memcpy(h, &x, 4); break; }
     default: memcpy(h, &v, 8); break;
     }
+}
+
+/* An untimed load of op; false when it faulted (cpu->fault is set). The
+ * callers pass memop as a constant, so each copy is one access width. */
+static inline __attribute__((always_inline)) bool interp_load(struct cpu *cpu, const struct ir_op *op,
+                                                              unsigned memop)
+{
+    uint64_t *r = cpu->r;
+    uint64_t va = r[op->a] + (uint64_t)op->imm;
+    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(memop), TLB_READ);
+    if (__builtin_expect(h != NULL, 1)) {
+        r[op->d] = load_host(h, memop);
+        return true;
+    }
+    uint64_t v;
+    if (exec_load(cpu, va, memop, op->mmu_idx, &v) < 0)
+        return false;
+    r[op->d] = v;
+    return true;
+}
+
+static inline __attribute__((always_inline)) bool interp_store(struct cpu *cpu, const struct ir_op *op,
+                                                               unsigned memop)
+{
+    const uint64_t *r = cpu->r;
+    uint64_t va = r[op->a] + (uint64_t)op->imm;
+    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(memop), TLB_WRITE);
+    if (__builtin_expect(h != NULL, 1)) {
+        store_host(h, memop, r[op->b]);
+        return true;
+    }
+    return exec_store(cpu, va, memop, op->mmu_idx, r[op->b]) == 0;
+}
+
+/*
+ * The interpreter's op codes: the IR's, then specialised forms that
+ * interp_prepare substitutes (ir.h's codes stay valid for everything it
+ * does not specialise, such as the timed forms).
+ */
+enum interp_opc {
+    INT_BR_EQ = IR_NOPC, INT_BR_NE, INT_BR_LT, INT_BR_GE, INT_BR_LTU, INT_BR_GEU,
+    INT_SET_EQ, INT_SET_NE, INT_SET_LT, INT_SET_GE, INT_SET_LTU, INT_SET_GEU,
+    INT_SETI_EQ, INT_SETI_NE, INT_SETI_LT, INT_SETI_GE, INT_SETI_LTU, INT_SETI_GEU,
+    INT_LD_8U, INT_LD_16U, INT_LD_32U, INT_LD_64, INT_LD_8S, INT_LD_16S, INT_LD_32S,
+    INT_ST_8, INT_ST_16, INT_ST_32, INT_ST_64,
+    INT_NOPC
+};
+
+_Static_assert(INT_NOPC <= 256, "interpreter codes must fit ir_op.opc");
+
+/* Specialised code of op, or its own IR code. Conditions are in
+ * enum ir_cond order, memops in IR_MO_* order. */
+static uint8_t interp_code(const struct ir_op *op)
+{
+    static const uint8_t ld_code[8] = {
+        INT_LD_8U, INT_LD_16U, INT_LD_32U, INT_LD_64, INT_LD_8S, INT_LD_16S, INT_LD_32S, IR_LD,
+    };
+    switch (op->opc) {
+    case IR_BRCOND: return (uint8_t)(op->cond <= IR_GEU ? INT_BR_EQ + op->cond : op->opc);
+    case IR_SETCOND: return (uint8_t)(op->cond <= IR_GEU ? INT_SET_EQ + op->cond : op->opc);
+    case IR_SETCONDI: return (uint8_t)(op->cond <= IR_GEU ? INT_SETI_EQ + op->cond : op->opc);
+    case IR_LD: return ld_code[op->memop & 7];
+    case IR_ST: return (uint8_t)(INT_ST_8 + (op->memop & 3));
+    default: return op->opc;
+    }
+}
+
+void interp_prepare(struct tb *tb)
+{
+    for (unsigned i = 0; i < tb->nops; i++)
+        tb->ops[i].opc = interp_code(&tb->ops[i]);
 }
 
 /* The guest pc of the instruction op belongs to. */
@@ -114,7 +188,7 @@ static uint64_t op_pc(const struct tb *tb, const struct ir_op *op)
 
 struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
 {
-    static const void *const labels[IR_NOPC] = {
+    static const void *const labels[INT_NOPC] = {
         [IR_MOVI] = &&l_movi, [IR_MOV] = &&l_mov,
         [IR_ADD] = &&l_add, [IR_SUB] = &&l_sub, [IR_AND] = &&l_and, [IR_OR] = &&l_or, [IR_XOR] = &&l_xor,
         [IR_SHL] = &&l_shl, [IR_SHR] = &&l_shr, [IR_SAR] = &&l_sar, [IR_MUL] = &&l_mul,
@@ -129,6 +203,15 @@ struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
         [IR_LD] = &&l_ld, [IR_ST] = &&l_st, [IR_CALL] = &&l_call,
         [IR_BRCOND] = &&l_brcond, [IR_GOTO_TB] = &&l_goto_tb, [IR_GOTO_PTR] = &&l_goto_ptr, [IR_EXIT] = &&l_exit,
         [IR_LD_T] = &&l_ld_t, [IR_ST_T] = &&l_st_t, [IR_BRCOND_T] = &&l_brcond_t, [IR_GOTO_PTR_T] = &&l_goto_ptr_t,
+        [INT_BR_EQ] = &&l_br_eq, [INT_BR_NE] = &&l_br_ne, [INT_BR_LT] = &&l_br_lt, [INT_BR_GE] = &&l_br_ge,
+        [INT_BR_LTU] = &&l_br_ltu, [INT_BR_GEU] = &&l_br_geu,
+        [INT_SET_EQ] = &&l_set_eq, [INT_SET_NE] = &&l_set_ne, [INT_SET_LT] = &&l_set_lt, [INT_SET_GE] = &&l_set_ge,
+        [INT_SET_LTU] = &&l_set_ltu, [INT_SET_GEU] = &&l_set_geu,
+        [INT_SETI_EQ] = &&l_seti_eq, [INT_SETI_NE] = &&l_seti_ne, [INT_SETI_LT] = &&l_seti_lt,
+        [INT_SETI_GE] = &&l_seti_ge, [INT_SETI_LTU] = &&l_seti_ltu, [INT_SETI_GEU] = &&l_seti_geu,
+        [INT_LD_8U] = &&l_ld_8u, [INT_LD_16U] = &&l_ld_16u, [INT_LD_32U] = &&l_ld_32u, [INT_LD_64] = &&l_ld_64,
+        [INT_LD_8S] = &&l_ld_8s, [INT_LD_16S] = &&l_ld_16s, [INT_LD_32S] = &&l_ld_32s,
+        [INT_ST_8] = &&l_st_8, [INT_ST_16] = &&l_st_16, [INT_ST_32] = &&l_st_32, [INT_ST_64] = &&l_st_64,
     };
     uint64_t *r = cpu->r;
     const struct ir_op *op = tb->ops;
@@ -225,6 +308,41 @@ l_goto_ptr:
     return NULL;
 l_exit:
     return NULL;
+
+    /* Specialised forms (interp_prepare). */
+l_br_eq:  if (r[op->a] == r[op->b]) goto branch_taken; NEXT();
+l_br_ne:  if (r[op->a] != r[op->b]) goto branch_taken; NEXT();
+l_br_lt:  if ((int64_t)r[op->a] < (int64_t)r[op->b]) goto branch_taken; NEXT();
+l_br_ge:  if ((int64_t)r[op->a] >= (int64_t)r[op->b]) goto branch_taken; NEXT();
+l_br_ltu: if (r[op->a] < r[op->b]) goto branch_taken; NEXT();
+l_br_geu: if (r[op->a] >= r[op->b]) goto branch_taken; NEXT();
+l_set_eq:  r[op->d] = r[op->a] == r[op->b]; NEXT();
+l_set_ne:  r[op->d] = r[op->a] != r[op->b]; NEXT();
+l_set_lt:  r[op->d] = (int64_t)r[op->a] < (int64_t)r[op->b]; NEXT();
+l_set_ge:  r[op->d] = (int64_t)r[op->a] >= (int64_t)r[op->b]; NEXT();
+l_set_ltu: r[op->d] = r[op->a] < r[op->b]; NEXT();
+l_set_geu: r[op->d] = r[op->a] >= r[op->b]; NEXT();
+l_seti_eq:  r[op->d] = r[op->a] == (uint64_t)op->imm; NEXT();
+l_seti_ne:  r[op->d] = r[op->a] != (uint64_t)op->imm; NEXT();
+l_seti_lt:  r[op->d] = (int64_t)r[op->a] < op->imm; NEXT();
+l_seti_ge:  r[op->d] = (int64_t)r[op->a] >= op->imm; NEXT();
+l_seti_ltu: r[op->d] = r[op->a] < (uint64_t)op->imm; NEXT();
+l_seti_geu: r[op->d] = r[op->a] >= (uint64_t)op->imm; NEXT();
+l_ld_8u:  if (!interp_load(cpu, op, IR_MO_8)) goto fault; NEXT();
+l_ld_16u: if (!interp_load(cpu, op, IR_MO_16)) goto fault; NEXT();
+l_ld_32u: if (!interp_load(cpu, op, IR_MO_32)) goto fault; NEXT();
+l_ld_64:  if (!interp_load(cpu, op, IR_MO_64)) goto fault; NEXT();
+l_ld_8s:  if (!interp_load(cpu, op, IR_MO_8 | IR_MO_SIGN)) goto fault; NEXT();
+l_ld_16s: if (!interp_load(cpu, op, IR_MO_16 | IR_MO_SIGN)) goto fault; NEXT();
+l_ld_32s: if (!interp_load(cpu, op, IR_MO_32 | IR_MO_SIGN)) goto fault; NEXT();
+l_st_8:   if (!interp_store(cpu, op, IR_MO_8)) goto fault; NEXT();
+l_st_16:  if (!interp_store(cpu, op, IR_MO_16)) goto fault; NEXT();
+l_st_32:  if (!interp_store(cpu, op, IR_MO_32)) goto fault; NEXT();
+l_st_64:  if (!interp_store(cpu, op, IR_MO_64)) goto fault; NEXT();
+branch_taken:
+    r[pc_slot] = (uint64_t)op->imm;
+    slot = 0;
+    goto chain;
 
 l_ld_t: {
     uint64_t va = r[op->a] + (uint64_t)op->imm;

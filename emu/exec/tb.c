@@ -272,6 +272,7 @@ static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b)
     tb->ninsns = (uint16_t)b->ninsns;
     if (c->timed)
         tb_use_timed_ops(tb);
+    interp_prepare(tb);
     return tb;
 }
 

@@ -88,6 +88,10 @@ struct tb *tb_find(struct cpu *cpu, uint64_t pc, uint32_t flags);
  * on its first run (or snapshot). False when there is no memory for them. */
 bool exec_timing_ready(struct cpu *cpu);
 
+/* Rewrites a new TB's ops into the interpreter's dispatch codes; after
+ * it, tb->ops are the interpreter's and no longer plain IR. */
+void interp_prepare(struct tb *tb);
+
 /* Runs one TB; returns a chained successor to run next, or NULL. *link is
  * set to the jump slot the TB left through when that slot may be chained. */
 struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link);
