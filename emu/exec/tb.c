@@ -250,19 +250,13 @@ static unsigned tb_class_histogram(const struct ir_builder *b, struct tb_class_c
 static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b)
 {
     _Static_assert(IR_MAX_INSNS <= UINT8_MAX, "a class count must fit tb_class_count.n");
-    struct tb_class_count hist[OPC_COUNT];
-    unsigned nhist = tb_class_histogram(b, hist);
     struct tb *tb = arena_alloc(c, sizeof(*tb) + b->nops * sizeof(struct ir_op));
     uint16_t *off = arena_alloc(c, b->ninsns * sizeof(uint16_t));
     uint8_t *cls = arena_alloc(c, b->ninsns);
-    struct tb_class_count *counts = arena_alloc(c, nhist * sizeof(*counts));
-    if (!tb || !off || !cls || (nhist && !counts))
+    if (!tb || !off || !cls)
         return NULL;
     memset(tb, 0, sizeof(*tb));
-    if (nhist)
-        memcpy(counts, hist, nhist * sizeof(*counts));
-    tb->class_counts = counts;
-    tb->nclass_counts = (uint8_t)nhist;
+    tb->nclass_counts = (uint8_t)tb_class_histogram(b, tb->class_counts);
     memcpy(tb->ops, b->ops, b->nops * sizeof(struct ir_op));
     memcpy(off, b->insn_off, b->ninsns * sizeof(uint16_t));
     memcpy(cls, b->insn_class, b->ninsns);

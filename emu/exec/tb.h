@@ -25,25 +25,26 @@ struct tb_class_count {
 };
 
 struct tb {
+    /* What running it touches first, together at its start: */
     uint64_t pc;                /* guest virtual address of the first insn */
-    uint64_t phys_page[2];      /* physical pages the code came from; [1] = UINT64_MAX if one */
     uint32_t flags;             /* exec_isa.tb_flags at translation */
     uint32_t cycles;            /* static cost of running it whole */
     uint16_t ninsns, nops;
     bool invalid;
+    uint8_t nclass_counts;
+    /* The op classes of its instructions as (class, count) pairs, so that
+     * running it adds to the vCPU's per-class counts once per class, not
+     * once per instruction. */
+    struct tb_class_count class_counts[OPC_COUNT];
+    struct tb *jmp[2];          /* chained successors by jump slot */
+    uint64_t phys_page[2];      /* physical pages the code came from; [1] = UINT64_MAX if one */
     uint8_t fetch_mmu_idx;      /* for the timing model's fetch: regime, */
     uint16_t fetch_len;         /* bytes of code, */
     uint64_t fetch_pa;          /* physical address of the first byte */
     struct tb *hash_next;
     struct tb *page_next[2];    /* other TBs on phys_page[i] */
-    struct tb *jmp[2];          /* chained successors by jump slot */
     const uint16_t *insn_off;   /* byte offset of each insn from pc */
     const uint8_t *insn_class;
-    /* The op classes of its instructions as (class, count) pairs, so that
-     * running it adds to the vCPU's per-class counts once per class, not
-     * once per instruction. */
-    const struct tb_class_count *class_counts;
-    uint8_t nclass_counts;
     struct ir_op ops[];
 };
 
