@@ -150,6 +150,13 @@ enum interp_opc {
     INT_SETI_EQ, INT_SETI_NE, INT_SETI_LT, INT_SETI_GE, INT_SETI_LTU, INT_SETI_GEU,
     INT_LD_8U, INT_LD_16U, INT_LD_32U, INT_LD_64, INT_LD_8S, INT_LD_16S, INT_LD_32S,
     INT_ST_8, INT_ST_16, INT_ST_32, INT_ST_64,
+    /* Fused pairs (interp_fuse): the RV64 word ops (op, then EXT32S of its
+     * result), li of a large constant, ret, jal with a link, and a branch
+     * with its fall-through jump. */
+    INT_ADDI_EXT32S, INT_ADD_EXT32S, INT_SUB_EXT32S, INT_SHLI_EXT32S, INT_EXT32U_SHRI, INT_MOVI_ADDI,
+    INT_ANDI_GOTO_PTR, INT_MOVI_GOTO_TB,
+    INT_BR_EQ_GOTO_TB, INT_BR_NE_GOTO_TB, INT_BR_LT_GOTO_TB, INT_BR_GE_GOTO_TB, INT_BR_LTU_GOTO_TB,
+    INT_BR_GEU_GOTO_TB,
     INT_NOPC
 };
 
@@ -172,10 +179,81 @@ static uint8_t interp_code(const struct ir_op *op)
     }
 }
 
+/*
+ * The fused code for the (specialised) pair x, y, or 0 when they do not
+ * fuse. A fused op does every slot write the pair did, in the same order,
+ * so even temps hold what they would have: x's result goes to d, y's to c
+ * (ALU pairs), or y's immediate becomes imm2 (pairs ending in a jump).
+ * Only ops that cannot fault are fused, so no fault needs y's insn.
+ */
+static uint8_t interp_fused_code(const struct ir_op *x, const struct ir_op *y)
+{
+    bool uses_x = y->a == x->d;
+    switch (y->opc) {
+    case IR_EXT32S:
+        if (!uses_x)
+            return 0;
+        switch (x->opc) {
+        case IR_ADDI: return INT_ADDI_EXT32S;
+        case IR_ADD: return INT_ADD_EXT32S;
+        case IR_SUB: return INT_SUB_EXT32S;
+        case IR_SHLI: return INT_SHLI_EXT32S;
+        default: return 0;
+        }
+    case IR_SHRI:
+        return uses_x && x->opc == IR_EXT32U ? INT_EXT32U_SHRI : 0;
+    case IR_ADDI:
+        return uses_x && x->opc == IR_MOVI ? INT_MOVI_ADDI : 0;
+    case IR_GOTO_PTR:
+        return uses_x && x->opc == IR_ANDI ? INT_ANDI_GOTO_PTR : 0;
+    case IR_GOTO_TB:
+        if (x->opc == IR_MOVI)
+            return INT_MOVI_GOTO_TB;
+        if (x->opc >= INT_BR_EQ && x->opc <= INT_BR_GEU)
+            return (uint8_t)(INT_BR_EQ_GOTO_TB + (x->opc - INT_BR_EQ));
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* x and y as one op of code fused (see interp_fused_code). */
+static struct ir_op interp_fuse(const struct ir_op *x, const struct ir_op *y, uint8_t fused)
+{
+    struct ir_op f = *x;
+    f.opc = fused;
+    switch (y->opc) {
+    case IR_GOTO_TB:
+        f.c = y->c;
+        f.imm2 = y->imm;
+        break;
+    case IR_GOTO_PTR:
+        break;
+    default:
+        f.c = y->d;
+        f.imm2 = y->imm;
+        break;
+    }
+    return f;
+}
+
 void interp_prepare(struct tb *tb)
 {
     for (unsigned i = 0; i < tb->nops; i++)
         tb->ops[i].opc = interp_code(&tb->ops[i]);
+    /* Fusing shortens the array in place: the write index never passes
+     * the read index. */
+    unsigned n = 0;
+    for (unsigned i = 0; i < tb->nops; i++) {
+        uint8_t fused = i + 1 < tb->nops ? interp_fused_code(&tb->ops[i], &tb->ops[i + 1]) : 0;
+        if (fused) {
+            tb->ops[n++] = interp_fuse(&tb->ops[i], &tb->ops[i + 1], fused);
+            i++;
+        } else {
+            tb->ops[n++] = tb->ops[i];
+        }
+    }
+    tb->nops = (uint16_t)n;
 }
 
 /* The guest pc of the instruction op belongs to. */
@@ -212,6 +290,12 @@ struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
         [INT_LD_8U] = &&l_ld_8u, [INT_LD_16U] = &&l_ld_16u, [INT_LD_32U] = &&l_ld_32u, [INT_LD_64] = &&l_ld_64,
         [INT_LD_8S] = &&l_ld_8s, [INT_LD_16S] = &&l_ld_16s, [INT_LD_32S] = &&l_ld_32s,
         [INT_ST_8] = &&l_st_8, [INT_ST_16] = &&l_st_16, [INT_ST_32] = &&l_st_32, [INT_ST_64] = &&l_st_64,
+        [INT_ADDI_EXT32S] = &&l_addi_ext32s, [INT_ADD_EXT32S] = &&l_add_ext32s, [INT_SUB_EXT32S] = &&l_sub_ext32s,
+        [INT_SHLI_EXT32S] = &&l_shli_ext32s, [INT_EXT32U_SHRI] = &&l_ext32u_shri, [INT_MOVI_ADDI] = &&l_movi_addi,
+        [INT_ANDI_GOTO_PTR] = &&l_andi_goto_ptr, [INT_MOVI_GOTO_TB] = &&l_movi_goto_tb,
+        [INT_BR_EQ_GOTO_TB] = &&l_br_eq_goto_tb, [INT_BR_NE_GOTO_TB] = &&l_br_ne_goto_tb,
+        [INT_BR_LT_GOTO_TB] = &&l_br_lt_goto_tb, [INT_BR_GE_GOTO_TB] = &&l_br_ge_goto_tb,
+        [INT_BR_LTU_GOTO_TB] = &&l_br_ltu_goto_tb, [INT_BR_GEU_GOTO_TB] = &&l_br_geu_goto_tb,
     };
     uint64_t *r = cpu->r;
     const struct ir_op *op = tb->ops;
@@ -342,6 +426,61 @@ l_st_64:  if (!interp_store(cpu, op, IR_MO_64)) goto fault; NEXT();
 branch_taken:
     r[pc_slot] = (uint64_t)op->imm;
     slot = 0;
+    goto chain;
+
+    /* Fused pairs (interp_fuse): x's result in d, y's in c. */
+l_addi_ext32s: {
+    uint64_t v = r[op->a] + (uint64_t)op->imm;
+    r[op->d] = v;
+    r[op->c] = (uint64_t)(int64_t)(int32_t)v;
+    NEXT();
+}
+l_add_ext32s: {
+    uint64_t v = r[op->a] + r[op->b];
+    r[op->d] = v;
+    r[op->c] = (uint64_t)(int64_t)(int32_t)v;
+    NEXT();
+}
+l_sub_ext32s: {
+    uint64_t v = r[op->a] - r[op->b];
+    r[op->d] = v;
+    r[op->c] = (uint64_t)(int64_t)(int32_t)v;
+    NEXT();
+}
+l_shli_ext32s: {
+    uint64_t v = r[op->a] << (op->imm & 63);
+    r[op->d] = v;
+    r[op->c] = (uint64_t)(int64_t)(int32_t)v;
+    NEXT();
+}
+l_ext32u_shri: {
+    uint64_t v = (uint32_t)r[op->a];
+    r[op->d] = v;
+    r[op->c] = v >> (op->imm2 & 63);
+    NEXT();
+}
+l_movi_addi:
+    r[op->d] = (uint64_t)op->imm;
+    r[op->c] = (uint64_t)op->imm + (uint64_t)op->imm2;
+    NEXT();
+l_andi_goto_ptr: {
+    uint64_t target = r[op->a] & (uint64_t)op->imm;
+    r[op->d] = target;
+    r[pc_slot] = target;
+    return NULL;
+}
+l_movi_goto_tb:
+    r[op->d] = (uint64_t)op->imm;
+    goto fall_through;
+l_br_eq_goto_tb:  if (r[op->a] == r[op->b]) goto branch_taken; goto fall_through;
+l_br_ne_goto_tb:  if (r[op->a] != r[op->b]) goto branch_taken; goto fall_through;
+l_br_lt_goto_tb:  if ((int64_t)r[op->a] < (int64_t)r[op->b]) goto branch_taken; goto fall_through;
+l_br_ge_goto_tb:  if ((int64_t)r[op->a] >= (int64_t)r[op->b]) goto branch_taken; goto fall_through;
+l_br_ltu_goto_tb: if (r[op->a] < r[op->b]) goto branch_taken; goto fall_through;
+l_br_geu_goto_tb: if (r[op->a] >= r[op->b]) goto branch_taken; goto fall_through;
+fall_through:
+    r[pc_slot] = (uint64_t)op->imm2;
+    slot = op->c & 1;
     goto chain;
 
 l_ld_t: {

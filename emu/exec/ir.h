@@ -102,7 +102,10 @@ struct ir_op {
     uint16_t insn;      /* index of the guest instruction in its TB */
     uint32_t pad;
     int64_t imm;
-    ir_helper_fn fn;    /* for CALL */
+    union {
+        ir_helper_fn fn;    /* for CALL */
+        int64_t imm2;       /* a back end's second immediate (fused ops); front ends leave it */
+    };
 };
 
 /*
