@@ -107,36 +107,38 @@ static inline __attribute__((always_inline)) void store_host(void *h, unsigned m
     }
 }
 
-/* An untimed load of op; false when it faulted (cpu->fault is set). The
- * callers pass memop as a constant, so each copy is one access width. */
-static inline __attribute__((always_inline)) bool interp_load(struct cpu *cpu, const struct ir_op *op,
-                                                              unsigned memop)
+/* An untimed load of r[a] + imm into r[d]; false when it faulted
+ * (cpu->fault is set). The callers pass memop as a constant, so each copy
+ * is one access width. */
+static inline __attribute__((always_inline)) bool interp_load(struct cpu *cpu, unsigned d, unsigned a, int64_t imm,
+                                                              unsigned memop, unsigned mmu_idx)
 {
     uint64_t *r = cpu->r;
-    uint64_t va = r[op->a] + (uint64_t)op->imm;
-    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(memop), TLB_READ);
+    uint64_t va = r[a] + (uint64_t)imm;
+    void *h = tlb_fast(&cpu->tlb, mmu_idx, va, IR_MO_SIZE(memop), TLB_READ);
     if (__builtin_expect(h != NULL, 1)) {
-        r[op->d] = load_host(h, memop);
+        r[d] = load_host(h, memop);
         return true;
     }
     uint64_t v;
-    if (exec_load(cpu, va, memop, op->mmu_idx, &v) < 0)
+    if (exec_load(cpu, va, memop, mmu_idx, &v) < 0)
         return false;
-    r[op->d] = v;
+    r[d] = v;
     return true;
 }
 
-static inline __attribute__((always_inline)) bool interp_store(struct cpu *cpu, const struct ir_op *op,
-                                                               unsigned memop)
+/* An untimed store of r[src] to r[a] + imm; false when it faulted. */
+static inline __attribute__((always_inline)) bool interp_store(struct cpu *cpu, unsigned a, int64_t imm, unsigned src,
+                                                               unsigned memop, unsigned mmu_idx)
 {
     const uint64_t *r = cpu->r;
-    uint64_t va = r[op->a] + (uint64_t)op->imm;
-    void *h = tlb_fast(&cpu->tlb, op->mmu_idx, va, IR_MO_SIZE(memop), TLB_WRITE);
+    uint64_t va = r[a] + (uint64_t)imm;
+    void *h = tlb_fast(&cpu->tlb, mmu_idx, va, IR_MO_SIZE(memop), TLB_WRITE);
     if (__builtin_expect(h != NULL, 1)) {
-        store_host(h, memop, r[op->b]);
+        store_host(h, memop, r[src]);
         return true;
     }
-    return exec_store(cpu, va, memop, op->mmu_idx, r[op->b]) == 0;
+    return exec_store(cpu, va, memop, mmu_idx, r[src]) == 0;
 }
 
 /*
@@ -157,6 +159,11 @@ enum interp_opc {
     INT_ANDI_GOTO_PTR, INT_MOVI_GOTO_TB,
     INT_BR_EQ_GOTO_TB, INT_BR_NE_GOTO_TB, INT_BR_LT_GOTO_TB, INT_BR_GE_GOTO_TB, INT_BR_LTU_GOTO_TB,
     INT_BR_GEU_GOTO_TB,
+    /* Two accesses of one width and regime in a row (register saves and
+     * restores, byte loops): the second's slots are in b and c (loads:
+     * address b, result c; stores: address c, value d), its offset in
+     * imm2 and its instruction's index in flags, for a fault it raises. */
+    INT_LD_64_PAIR, INT_LD_8U_PAIR, INT_ST_64_PAIR,
     INT_NOPC
 };
 
@@ -184,11 +191,20 @@ static uint8_t interp_code(const struct ir_op *op)
  * fuse. A fused op does every slot write the pair did, in the same order,
  * so even temps hold what they would have: x's result goes to d, y's to c
  * (ALU pairs), or y's immediate becomes imm2 (pairs ending in a jump).
- * Only ops that cannot fault are fused, so no fault needs y's insn.
+ * Of the ops that can fault only access pairs are fused; they keep y's
+ * instruction index for its fault.
  */
 static uint8_t interp_fused_code(const struct ir_op *x, const struct ir_op *y)
 {
     bool uses_x = y->a == x->d;
+    if (x->opc == y->opc && x->mmu_idx == y->mmu_idx) {
+        switch (x->opc) {
+        case INT_LD_64: return INT_LD_64_PAIR;
+        case INT_LD_8U: return INT_LD_8U_PAIR;
+        case INT_ST_64: return INT_ST_64_PAIR;
+        default: break;
+        }
+    }
     switch (y->opc) {
     case IR_EXT32S:
         if (!uses_x)
@@ -217,11 +233,29 @@ static uint8_t interp_fused_code(const struct ir_op *x, const struct ir_op *y)
     }
 }
 
-/* x and y as one op of code fused (see interp_fused_code). */
+/* x and y as one op of code fused (see interp_fused_code and the pairs'
+ * slot layout at INT_LD_64_PAIR). */
 static struct ir_op interp_fuse(const struct ir_op *x, const struct ir_op *y, uint8_t fused)
 {
     struct ir_op f = *x;
     f.opc = fused;
+    switch (fused) {
+    case INT_LD_64_PAIR:
+    case INT_LD_8U_PAIR:
+        f.b = y->a;
+        f.c = y->d;
+        f.imm2 = y->imm;
+        f.flags = y->insn;
+        return f;
+    case INT_ST_64_PAIR:
+        f.c = y->a;
+        f.d = y->b;
+        f.imm2 = y->imm;
+        f.flags = y->insn;
+        return f;
+    default:
+        break;
+    }
     switch (y->opc) {
     case IR_GOTO_TB:
         f.c = y->c;
@@ -296,11 +330,12 @@ struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link)
         [INT_BR_EQ_GOTO_TB] = &&l_br_eq_goto_tb, [INT_BR_NE_GOTO_TB] = &&l_br_ne_goto_tb,
         [INT_BR_LT_GOTO_TB] = &&l_br_lt_goto_tb, [INT_BR_GE_GOTO_TB] = &&l_br_ge_goto_tb,
         [INT_BR_LTU_GOTO_TB] = &&l_br_ltu_goto_tb, [INT_BR_GEU_GOTO_TB] = &&l_br_geu_goto_tb,
+        [INT_LD_64_PAIR] = &&l_ld_64_pair, [INT_LD_8U_PAIR] = &&l_ld_8u_pair, [INT_ST_64_PAIR] = &&l_st_64_pair,
     };
     uint64_t *r = cpu->r;
     const struct ir_op *op = tb->ops;
     const unsigned pc_slot = cpu->isa->pc_slot;
-    unsigned slot;
+    unsigned slot, fault_insn;
 
     *link = NULL;
     goto *labels[op->opc];
@@ -412,17 +447,17 @@ l_seti_lt:  r[op->d] = (int64_t)r[op->a] < op->imm; NEXT();
 l_seti_ge:  r[op->d] = (int64_t)r[op->a] >= op->imm; NEXT();
 l_seti_ltu: r[op->d] = r[op->a] < (uint64_t)op->imm; NEXT();
 l_seti_geu: r[op->d] = r[op->a] >= (uint64_t)op->imm; NEXT();
-l_ld_8u:  if (!interp_load(cpu, op, IR_MO_8)) goto fault; NEXT();
-l_ld_16u: if (!interp_load(cpu, op, IR_MO_16)) goto fault; NEXT();
-l_ld_32u: if (!interp_load(cpu, op, IR_MO_32)) goto fault; NEXT();
-l_ld_64:  if (!interp_load(cpu, op, IR_MO_64)) goto fault; NEXT();
-l_ld_8s:  if (!interp_load(cpu, op, IR_MO_8 | IR_MO_SIGN)) goto fault; NEXT();
-l_ld_16s: if (!interp_load(cpu, op, IR_MO_16 | IR_MO_SIGN)) goto fault; NEXT();
-l_ld_32s: if (!interp_load(cpu, op, IR_MO_32 | IR_MO_SIGN)) goto fault; NEXT();
-l_st_8:   if (!interp_store(cpu, op, IR_MO_8)) goto fault; NEXT();
-l_st_16:  if (!interp_store(cpu, op, IR_MO_16)) goto fault; NEXT();
-l_st_32:  if (!interp_store(cpu, op, IR_MO_32)) goto fault; NEXT();
-l_st_64:  if (!interp_store(cpu, op, IR_MO_64)) goto fault; NEXT();
+l_ld_8u:  if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_8, op->mmu_idx)) goto fault; NEXT();
+l_ld_16u: if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_16, op->mmu_idx)) goto fault; NEXT();
+l_ld_32u: if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_32, op->mmu_idx)) goto fault; NEXT();
+l_ld_64:  if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_64, op->mmu_idx)) goto fault; NEXT();
+l_ld_8s:  if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_8 | IR_MO_SIGN, op->mmu_idx)) goto fault; NEXT();
+l_ld_16s: if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_16 | IR_MO_SIGN, op->mmu_idx)) goto fault; NEXT();
+l_ld_32s: if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_32 | IR_MO_SIGN, op->mmu_idx)) goto fault; NEXT();
+l_st_8:   if (!interp_store(cpu, op->a, op->imm, op->b, IR_MO_8, op->mmu_idx)) goto fault; NEXT();
+l_st_16:  if (!interp_store(cpu, op->a, op->imm, op->b, IR_MO_16, op->mmu_idx)) goto fault; NEXT();
+l_st_32:  if (!interp_store(cpu, op->a, op->imm, op->b, IR_MO_32, op->mmu_idx)) goto fault; NEXT();
+l_st_64:  if (!interp_store(cpu, op->a, op->imm, op->b, IR_MO_64, op->mmu_idx)) goto fault; NEXT();
 branch_taken:
     r[pc_slot] = (uint64_t)op->imm;
     slot = 0;
@@ -482,6 +517,24 @@ fall_through:
     r[pc_slot] = (uint64_t)op->imm2;
     slot = op->c & 1;
     goto chain;
+l_ld_64_pair:
+    if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_64, op->mmu_idx))
+        goto fault;
+    if (!interp_load(cpu, op->c, op->b, op->imm2, IR_MO_64, op->mmu_idx))
+        goto second_fault;
+    NEXT();
+l_ld_8u_pair:
+    if (!interp_load(cpu, op->d, op->a, op->imm, IR_MO_8, op->mmu_idx))
+        goto fault;
+    if (!interp_load(cpu, op->c, op->b, op->imm2, IR_MO_8, op->mmu_idx))
+        goto second_fault;
+    NEXT();
+l_st_64_pair:
+    if (!interp_store(cpu, op->a, op->imm, op->b, IR_MO_64, op->mmu_idx))
+        goto fault;
+    if (!interp_store(cpu, op->c, op->imm2, op->d, IR_MO_64, op->mmu_idx))
+        goto second_fault;
+    NEXT();
 
 l_ld_t: {
     uint64_t va = r[op->a] + (uint64_t)op->imm;
@@ -538,8 +591,14 @@ chain: {
 }
 
 fault:
-    cpu->insns -= (uint64_t)(tb->ninsns - op->insn);
-    cpu->isa->take_fault(cpu, tb->pc + tb->insn_off[op->insn]);
+    fault_insn = op->insn;
+    goto fault_at;
+second_fault:
+    fault_insn = op->flags;
+    goto fault_at;
+fault_at:
+    cpu->insns -= (uint64_t)(tb->ninsns - fault_insn);
+    cpu->isa->take_fault(cpu, tb->pc + tb->insn_off[fault_insn]);
     cpu->fault.pending = false;
     return NULL;
 }
