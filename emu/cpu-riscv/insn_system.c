@@ -75,10 +75,14 @@ static bool rv_trans_xret(struct rv_dc *dc, ir_helper_fn fn)
 static bool trans_mret(struct rv_dc *dc) { return rv_trans_xret(dc, rv_helper_mret); }
 static bool trans_sret(struct rv_dc *dc) { return rv_trans_xret(dc, rv_helper_sret); }
 
+/* A WFI that sleeps kicks the hart out of its chain of TBs (the helper);
+ * one that returns at once, as it must with an enabled interrupt pending
+ * (priv 1.12 §3.3.3), goes on to the next TB like a jump, so a firmware
+ * loop around WFI costs no trip through the TB lookup. */
 static bool trans_wfi(struct rv_dc *dc)
 {
     ir_call(dc->b, rv_helper_wfi, IR_CALL_MAY_FAULT | IR_CALL_NO_RESULT, 0, 0, 0, 0, (int64_t)dc->pc);
-    rv_emit_exit_next(dc);
+    rv_emit_jump(dc, dc->next_pc, 0);
     return true;
 }
 

@@ -375,6 +375,10 @@ uint64_t rv_helper_wfi(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, int6
     if (!(rv_mip_visible(rv) & rv->mie)) {
         cpu->halted = true;
         cpu_kick(cpu);
+    } else if (cpu->irq_check) {
+        /* The TB chains on after a WFI that does not sleep: let the run
+         * loop look at the interrupt state first, as it would have. */
+        cpu_kick(cpu);
     }
     return 0;
 }
