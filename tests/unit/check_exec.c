@@ -17,17 +17,8 @@
 #include "core/memmap.h"
 #include "exec/exec.h"
 #include "mmu/tlb.h"
+#include "toy_isa.h"
 
-#define TOY_PC 64u
-#define TOY_HANDLER 0x100u
-#define TOY_FAULT_ILLEGAL 7u
-#define TOY_FAULT_BUS 9u
-
-static uint64_t toy_raise(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, int64_t code)
-{
-    cpu_fault_set(cpu, (uint32_t)code, 0, 0);
-    return 0;
-}
 
 static int toy_translate(struct cpu *cpu, struct ir_builder *b, uint64_t pc, uint32_t flags)
 {
@@ -66,36 +57,7 @@ static int toy_translate(struct cpu *cpu, struct ir_builder *b, uint64_t pc, uin
     }
 }
 
-static uint32_t toy_tb_flags(struct cpu *cpu) { return 0; }
-static unsigned toy_fetch_mmu_idx(struct cpu *cpu, uint32_t flags) { return 0; }
-
-static int toy_tlb_fill(struct cpu *cpu, uint64_t va, enum tlb_access acc, unsigned mmu_idx, struct tlb_fill *out)
-{
-    out->phys = va;
-    out->page_size = 4096;
-    out->allow[TLB_READ] = out->allow[TLB_WRITE] = out->allow[TLB_EXEC] = true;
-    return 0;
-}
-
-static void toy_bus_fault(struct cpu *cpu, uint64_t va, enum tlb_access acc)
-{
-    cpu_fault_set(cpu, TOY_FAULT_BUS, va, 0);
-}
-
-static void toy_take_fault(struct cpu *cpu, uint64_t pc)
-{
-    cpu->r[3] = cpu->fault.code;
-    cpu->r[4] = pc;
-    cpu->r[TOY_PC] = TOY_HANDLER;
-}
-
-static void toy_check_irq(struct cpu *cpu) { }
-
-static const struct exec_isa toy_isa = {
-    .name = "toy", .pc_slot = TOY_PC, .tb_flags = toy_tb_flags, .fetch_mmu_idx = toy_fetch_mmu_idx,
-    .translate = toy_translate, .tlb_fill = toy_tlb_fill, .bus_fault = toy_bus_fault,
-    .take_fault = toy_take_fault, .check_irq = toy_check_irq,
-};
+static const struct exec_isa toy_isa = { TOY_ISA_HOOKS, .translate = toy_translate };
 
 static const struct cpu_ops toy_cpu_ops = { .run = exec_run };
 
