@@ -222,6 +222,12 @@ static int opt_drive(struct options *o, const char *opt, const char *arg, struct
 }
 
 /* Loads the model once here, so a bad file is a command-line error. */
+static int opt_snapshot(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    o->cfg.snapshot_disks = true;
+    return 0;
+}
+
 static int opt_timing(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     struct timing_model tm;
@@ -375,6 +381,7 @@ static const struct option_def option_table[] = {
     { "-dtb", NULL, "FILE", "device tree blob to use instead of the generated one", opt_dtb },
     { "-device", NULL, "NAME[,opt=val...]", "add a virtio device (help lists them)", opt_device },
     { "-drive", NULL, "file=PATH[,...]", "add a disk: file=PATH,format=raw[,readonly=on][,snapshot=on][,if=virtio|none][,id=ID]", opt_drive },
+    { "-snapshot", NULL, NULL, "every disk keeps the guest's writes in memory, as with snapshot=on", opt_snapshot },
     { "-rtc", NULL, "base=DATE", "wall-clock time at power-on, UTC (default 2024-01-01T00:00:00)", opt_rtc },
     { "--timing", NULL, "MODEL|FILE", "timing model: fast (default), inorder-small, u74, or a model file (docs/timing.md)", opt_timing },
     { "--seed", NULL, "N", "seed of the deterministic generators, e.g. virtio-rng (default 0)", opt_seed },

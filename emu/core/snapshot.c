@@ -104,6 +104,8 @@ char *snapshot_config_text(const struct machine *m)
     text_add(&t, "quantum=%llu\n", (unsigned long long)c->quantum);
     text_add(&t, "seed=%llu\n", (unsigned long long)c->seed);
     text_add(&t, "rtc_base=%lld\n", (long long)c->rtc_base);
+    if (c->snapshot_disks)
+        text_add(&t, "snapshot_disks=1\n");
     for (unsigned i = 0; i < c->nvdevs; i++) {
         text_add(&t, "%s%u=", c->vdevs[i].drive ? "drive" : "device", i);
         text_add_spec(&t, c->vdevs[i].spec ? c->vdevs[i].spec : "");

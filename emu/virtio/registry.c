@@ -142,6 +142,11 @@ int virtio_device_create(const struct virtio_env *env, const struct machine_vdev
             devopts_remove(&o, "drive");
         }
     }
+    /* -snapshot: QEMU's shorthand for snapshot=on on every disk that does
+     * not say otherwise. */
+    if (env->m->cfg.snapshot_disks && o.name && virtio_device_find(o.name) == &virtio_blk_desc &&
+        !devopts_get(&o, "snapshot") && devopts_set(&o, "snapshot", "on", err) < 0)
+        goto out;
     rc = vdev_create(env, &o, desc, ops, dev, err);
 out:
     devopts_free(&o);

@@ -8,7 +8,8 @@
 #  - the disk on the host holds what the guest wrote and lost what it discarded,
 #  - the guest's poweroff ends emu with status 0;
 # the 4-hart boot run twice gives identical console output and statistics;
-# another --seed changes the RNG's bytes; under --timing u74 Linux perf
+# another --seed changes the RNG's bytes; -snapshot keeps the image as it
+# was; under --timing u74 Linux perf
 # counts the model's L1D misses (and under the default model none); and a
 # kernel panic ends emu with status 3 after the panic text.
 #   linux.sh EMU WORKDIR
@@ -89,6 +90,12 @@ boot seed7 1 0 rng --seed 7
 grep -q "^emu-check rng: PASS" "$work/seed7.out" || fail seed7 "guest check rng did not pass"
 [ "$(grep '^emu-check rng' "$work/seed7.out")" != "$(grep '^emu-check rng' "$work/smp1.out")" ] ||
     fail seed7 "--seed 7 gave the RNG bytes of the default seed"
+
+# -snapshot: the guest's writes stay in emu's memory; its checks still see
+# them, and the image on the host is left as it was.
+boot snapshot 1 0 blk -snapshot
+grep -q "^emu-check blk: PASS" "$work/snapshot.out" || fail snapshot "guest check blk did not pass"
+cmp -s "$work/disk.orig" "$work/snapshot.img" || fail snapshot "-snapshot let the guest change the image"
 
 # Modelled events through Linux perf (SBI PMU over emu's counters), under
 # a model with caches; the default model has none and must count none.

@@ -32,6 +32,7 @@ START_TEST(test_options_no_args_defaults_boot_opensbi_uboot)
     ck_assert_int_eq(o.serial, OPTIONS_SERIAL_STDIO);
     ck_assert_str_eq(o.serial_spec, "stdio");
     ck_assert_ptr_null(o.stats_path);
+    ck_assert(!o.cfg.snapshot_disks);
     ck_assert(!o.help && !o.version && !o.nographic);
 }
 END_TEST
@@ -67,7 +68,7 @@ START_TEST(test_options_every_option_sets_its_field)
                    "-bios", "fw.elf", "-kernel", "Image", "-initrd", "initrd.img",
                    "-append", "console=ttyS0 quiet", "-dtb", "board.dtb", "-nographic",
                    "-serial", "file:out.txt", "--max-insns", "1000000", "--quantum", "500",
-                   "--stats", "s.json");
+                   "--stats", "s.json", "-snapshot");
     ck_assert_msg(rc == 0, "%s", err.msg);
     ck_assert_str_eq(o.cfg.board, "riscv-virt");
     ck_assert_uint_eq(o.cfg.ram_size, 1ull << 30);
@@ -85,6 +86,7 @@ START_TEST(test_options_every_option_sets_its_field)
     ck_assert_uint_eq(o.cfg.max_insns, 1000000);
     ck_assert_uint_eq(o.cfg.quantum, 500);
     ck_assert_str_eq(o.stats_path, "s.json");
+    ck_assert(o.cfg.snapshot_disks);
 }
 END_TEST
 
