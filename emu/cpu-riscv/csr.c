@@ -210,26 +210,33 @@ static uint64_t *rv_csr_field(struct rv_cpu *rv, unsigned csr)
     case RV_CSR_SSCRATCH: return &rv->sscratch;
     case RV_CSR_SCAUSE: return &rv->scause;
     case RV_CSR_STVAL: return &rv->stval;
+    case RV_CSR_HTVAL: return &rv->htval;
+    case RV_CSR_HTINST: return &rv->htinst;
+    case RV_CSR_VSSCRATCH: return &rv->vsscratch;
+    case RV_CSR_VSCAUSE: return &rv->vscause;
+    case RV_CSR_VSTVAL: return &rv->vstval;
+    case RV_CSR_MTVAL2: return &rv->mtval2;
+    case RV_CSR_MTINST: return &rv->mtinst;
     default: return NULL;
     }
 }
 
-static uint64_t rv_read_plain(struct rv_cpu *rv, unsigned csr)
+uint64_t rv_read_plain(struct rv_cpu *rv, unsigned csr)
 {
     return *rv_csr_field(rv, csr);
 }
 
-static void rv_write_plain(struct rv_cpu *rv, unsigned csr, uint64_t val)
+void rv_write_plain(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
     *rv_csr_field(rv, csr) = val;
 }
 
-static uint64_t rv_read_zero(struct rv_cpu *rv, unsigned csr)
+uint64_t rv_read_zero(struct rv_cpu *rv, unsigned csr)
 {
     return 0;
 }
 
-static void rv_write_ignore(struct rv_cpu *rv, unsigned csr, uint64_t val)
+void rv_write_ignore(struct rv_cpu *rv, unsigned csr, uint64_t val)
 {
 }
 

@@ -37,6 +37,13 @@ struct rv_csr_def {
 
 /* csr.c helpers csr_h.c uses. */
 bool rv_stce_active(const struct rv_cpu *rv);
+/* A CSR that is plain storage (scratch, cause, tval, htval, htinst,
+ * mtval2, mtinst and their VS copies), and one that reads zero and
+ * ignores writes. */
+uint64_t rv_read_plain(struct rv_cpu *rv, unsigned csr);
+void rv_write_plain(struct rv_cpu *rv, unsigned csr, uint64_t val);
+uint64_t rv_read_zero(struct rv_cpu *rv, unsigned csr);
+void rv_write_ignore(struct rv_cpu *rv, unsigned csr, uint64_t val);
 /* The TM counter-enable bit (§3.1.11), which Sstc also reads; the
  * counters themselves are in hpm.h. */
 #define RV_CNT_TM (1u << 1)

@@ -82,41 +82,6 @@ static int rv_check_vstimecmp(const struct rv_cpu *rv, unsigned csr, struct rv_c
     return (rv->menvcfg & RV_ENVCFG_STCE) && (rv->mcounteren & RV_CNT_TM) ? 0 : RV_CSR_ILLEGAL;
 }
 
-/* ---- plain storage ---- */
-
-static uint64_t *rv_h_field(struct rv_cpu *rv, unsigned csr)
-{
-    switch (csr) {
-    case RV_CSR_HTVAL: return &rv->htval;
-    case RV_CSR_HTINST: return &rv->htinst;
-    case RV_CSR_VSSCRATCH: return &rv->vsscratch;
-    case RV_CSR_VSCAUSE: return &rv->vscause;
-    case RV_CSR_VSTVAL: return &rv->vstval;
-    case RV_CSR_MTVAL2: return &rv->mtval2;
-    case RV_CSR_MTINST: return &rv->mtinst;
-    default: return NULL;
-    }
-}
-
-static uint64_t rv_read_h_plain(struct rv_cpu *rv, unsigned csr)
-{
-    return *rv_h_field(rv, csr);
-}
-
-static void rv_write_h_plain(struct rv_cpu *rv, unsigned csr, uint64_t val)
-{
-    *rv_h_field(rv, csr) = val;
-}
-
-static uint64_t rv_read_h_zero(struct rv_cpu *rv, unsigned csr)
-{
-    return 0;
-}
-
-static void rv_write_h_ignore(struct rv_cpu *rv, unsigned csr, uint64_t val)
-{
-}
-
 /* ---- hstatus, delegation (§8.2.1-2) ---- */
 
 static uint64_t rv_read_hstatus(struct rv_cpu *rv, unsigned csr)
@@ -354,26 +319,26 @@ static const struct rv_csr_def rv_csr_table_h[] = {
     { RV_CSR_VSSTATUS, 1, NULL, rv_read_vsstatus, rv_write_vsstatus },
     { RV_CSR_VSIE, 1, NULL, rv_read_vsie, rv_write_vsie },
     { RV_CSR_VSTVEC, 1, NULL, rv_read_vstvec, rv_write_vstvec },
-    { RV_CSR_VSSCRATCH, 1, NULL, rv_read_h_plain, rv_write_h_plain },
+    { RV_CSR_VSSCRATCH, 1, NULL, rv_read_plain, rv_write_plain },
     { RV_CSR_VSEPC, 1, NULL, rv_read_vsepc, rv_write_vsepc },
-    { RV_CSR_VSCAUSE, 2, NULL, rv_read_h_plain, rv_write_h_plain },     /* vscause, vstval */
+    { RV_CSR_VSCAUSE, 2, NULL, rv_read_plain, rv_write_plain },     /* vscause, vstval */
     { RV_CSR_VSIP, 1, NULL, rv_read_vsip, rv_write_vsip },
     { RV_CSR_VSTIMECMP, 1, rv_check_vstimecmp, rv_read_vstimecmp, rv_write_vstimecmp },
     { RV_CSR_VSATP, 1, NULL, rv_read_vsatp, rv_write_vsatp },
-    { RV_CSR_MTINST, 2, NULL, rv_read_h_plain, rv_write_h_plain },      /* mtinst, mtval2 */
+    { RV_CSR_MTINST, 2, NULL, rv_read_plain, rv_write_plain },      /* mtinst, mtval2 */
     { RV_CSR_HSTATUS, 1, NULL, rv_read_hstatus, rv_write_hstatus },
     { RV_CSR_HEDELEG, 2, NULL, rv_read_hdeleg, rv_write_hdeleg },       /* hedeleg, hideleg */
     { RV_CSR_HIE, 1, NULL, rv_read_hie, rv_write_hie },
     { RV_CSR_HTIMEDELTA, 1, NULL, rv_read_htimedelta, rv_write_htimedelta },
     { RV_CSR_HCOUNTEREN, 1, NULL, rv_read_hcounteren, rv_write_hcounteren },
-    { RV_CSR_HGEIE, 1, NULL, rv_read_h_zero, rv_write_h_ignore },
+    { RV_CSR_HGEIE, 1, NULL, rv_read_zero, rv_write_ignore },
     { RV_CSR_HENVCFG, 1, NULL, rv_read_henvcfg, rv_write_henvcfg },
-    { RV_CSR_HTVAL, 1, NULL, rv_read_h_plain, rv_write_h_plain },
+    { RV_CSR_HTVAL, 1, NULL, rv_read_plain, rv_write_plain },
     { RV_CSR_HIP, 1, NULL, rv_read_hip, rv_write_hip },
     { RV_CSR_HVIP, 1, NULL, rv_read_hvip, rv_write_hvip },
-    { RV_CSR_HTINST, 1, NULL, rv_read_h_plain, rv_write_h_plain },
+    { RV_CSR_HTINST, 1, NULL, rv_read_plain, rv_write_plain },
     { RV_CSR_HGATP, 1, rv_check_hgatp, rv_read_hgatp, rv_write_hgatp },
-    { RV_CSR_HGEIP, 1, NULL, rv_read_h_zero, NULL },
+    { RV_CSR_HGEIP, 1, NULL, rv_read_zero, NULL },
 };
 
 const struct rv_csr_def *rv_csr_find_h(unsigned csr)
