@@ -31,7 +31,7 @@ int machine_init(struct machine *m, const struct machine_config *cfg, struct emu
     evq_init(&m->evq);
     m->observe_at = UINT64_MAX;
     m->timing = timing_model_fast();
-    m->exec = exec_cache_create(EXEC_ARENA_SIZE);
+    m->exec = exec_cache_create(EXEC_ARENA_SIZE, !m->cfg.interp_only);
     if (!m->exec)
         return emu_errf(err, "cannot reserve memory for translated code");
     if (m->cfg.timing && exec_select_timing(m, m->cfg.timing, err) < 0)

@@ -51,6 +51,7 @@ struct machine_config {
     const char *timing;         /* timing model name or file (--timing); NULL: fast */
     uint64_t seed;              /* seeds every deterministic generator (--seed) */
     int64_t rtc_base;           /* wall-clock seconds since 1970 at power-on (-rtc base=) */
+    bool interp_only;           /* --engine interp: no JIT even where there is one */
     bool snapshot_disks;        /* -snapshot: every disk without snapshot= has snapshot=on */
     /* -device and -drive, in command-line order: "NAME,key=val..." for a
      * -device, the -drive option string itself for a drive. */

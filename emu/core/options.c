@@ -239,6 +239,17 @@ static int opt_timing(struct options *o, const char *opt, const char *arg, struc
     return 0;
 }
 
+static int opt_engine(struct options *o, const char *opt, const char *arg, struct emu_err *err)
+{
+    if (strcmp(arg, "jit") == 0)
+        o->cfg.interp_only = false;
+    else if (strcmp(arg, "interp") == 0)
+        o->cfg.interp_only = true;
+    else
+        return emu_errf(err, "%s '%s': expected jit or interp", opt, arg);
+    return 0;
+}
+
 static int opt_seed(struct options *o, const char *opt, const char *arg, struct emu_err *err)
 {
     if (parse_u64(arg, &o->cfg.seed) < 0)
@@ -384,6 +395,7 @@ static const struct option_def option_table[] = {
     { "-snapshot", NULL, NULL, "every disk keeps the guest's writes in memory, as with snapshot=on", opt_snapshot },
     { "-rtc", NULL, "base=DATE", "wall-clock time at power-on, UTC (default 2024-01-01T00:00:00)", opt_rtc },
     { "--timing", NULL, "MODEL|FILE", "timing model: fast (default), inorder-small, u74, or a model file (docs/timing.md)", opt_timing },
+    { "--engine", NULL, "jit|interp", "back end: the x86-64 JIT where built (default), or the IR interpreter; both give identical runs", opt_engine },
     { "--seed", NULL, "N", "seed of the deterministic generators, e.g. virtio-rng (default 0)", opt_seed },
     { "-nographic", NULL, NULL, "no display; the serial console is on stdio", opt_nographic },
     { "-serial", NULL, "stdio|file:PATH|null", "backend of the first serial port (default stdio)", opt_serial },

@@ -113,6 +113,12 @@ struct cpu_fault {
 
 #define EXEC_JMP_CACHE_BITS 12
 
+/* The jump cache slot of a pc (the JIT computes the same inline). */
+static inline unsigned jmp_index(uint64_t pc)
+{
+    return (unsigned)((pc >> 1) ^ (pc >> (EXEC_JMP_CACHE_BITS + 1))) & ((1u << EXEC_JMP_CACHE_BITS) - 1);
+}
+
 struct cpu {
     uint64_t r[IR_NSLOTS];          /* IR slots: ISA globals, then temps */
     const struct cpu_ops *ops;
@@ -122,6 +128,7 @@ struct cpu {
     uint64_t cycles;                /* modelled cycles of this vCPU */
     uint64_t insns;                 /* retired instructions */
     uint64_t until;                 /* current budget end */
+    uint64_t insn_limit;            /* stop at this instruction count (--max-insns), else UINT64_MAX */
     bool exit_request;              /* leave the TB loop at the next boundary */
     bool irq_check;                 /* interrupt state changed: call isa->check_irq */
     bool halted;                    /* waiting for an interrupt (WFI) */

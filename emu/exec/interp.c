@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "exec/ir_arith.h"
 #include "exec/tb.h"
 #include "mmu/tlb.h"
 #include "timing/core.h"
@@ -31,56 +32,6 @@ static bool cond_holds(unsigned cond, uint64_t a, uint64_t b)
     case IR_GEU: return a >= b;
     }
     return false;
-}
-
-static uint64_t div_s(uint64_t a, uint64_t b)
-{
-    if (b == 0)
-        return UINT64_MAX;
-    if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
-        return a;
-    return (uint64_t)((int64_t)a / (int64_t)b);
-}
-
-static uint64_t rem_s(uint64_t a, uint64_t b)
-{
-    if (b == 0)
-        return a;
-    if ((int64_t)a == INT64_MIN && (int64_t)b == -1)
-        return 0;
-    return (uint64_t)((int64_t)a % (int64_t)b);
-}
-
-static uint64_t div_s32(uint64_t a, uint64_t b)
-{
-    int32_t x = (int32_t)a, y = (int32_t)b;
-    if (y == 0)
-        return UINT64_MAX;
-    if (x == INT32_MIN && y == -1)
-        return (uint64_t)(int64_t)x;
-    return (uint64_t)(int64_t)(x / y);
-}
-
-static uint64_t rem_s32(uint64_t a, uint64_t b)
-{
-    int32_t x = (int32_t)a, y = (int32_t)b;
-    if (y == 0)
-        return (uint64_t)(int64_t)x;
-    if (x == INT32_MIN && y == -1)
-        return 0;
-    return (uint64_t)(int64_t)(x % y);
-}
-
-static uint64_t div_u32(uint64_t a, uint64_t b)
-{
-    uint32_t x = (uint32_t)a, y = (uint32_t)b;
-    return y ? (uint64_t)(int64_t)(int32_t)(x / y) : UINT64_MAX;
-}
-
-static uint64_t rem_u32(uint64_t a, uint64_t b)
-{
-    uint32_t x = (uint32_t)a, y = (uint32_t)b;
-    return (uint64_t)(int64_t)(int32_t)(y ? x % y : x);
 }
 
 static inline __attribute__((always_inline)) uint64_t load_host(const void *h, unsigned memop)
@@ -353,11 +304,11 @@ l_sar:    r[op->d] = (uint64_t)((int64_t)r[op->a] >> (r[op->b] & 63)); NEXT();
 l_mul:    r[op->d] = r[op->a] * r[op->b]; NEXT();
 l_mulhs:  r[op->d] = (uint64_t)(((__int128)(int64_t)r[op->a] * (__int128)(int64_t)r[op->b]) >> 64); NEXT();
 l_mulhu:  r[op->d] = (uint64_t)(((unsigned __int128)r[op->a] * r[op->b]) >> 64); NEXT();
-l_mulhsu: r[op->d] = (uint64_t)(((__int128)(int64_t)r[op->a] * (__int128)(unsigned __int128)r[op->b]) >> 64); NEXT();
+l_mulhsu: r[op->d] = mulh_su(r[op->a], r[op->b]); NEXT();
 l_divs:   r[op->d] = div_s(r[op->a], r[op->b]); NEXT();
-l_divu:   r[op->d] = r[op->b] ? r[op->a] / r[op->b] : UINT64_MAX; NEXT();
+l_divu:   r[op->d] = div_u(r[op->a], r[op->b]); NEXT();
 l_rems:   r[op->d] = rem_s(r[op->a], r[op->b]); NEXT();
-l_remu:   r[op->d] = r[op->b] ? r[op->a] % r[op->b] : r[op->a]; NEXT();
+l_remu:   r[op->d] = rem_u(r[op->a], r[op->b]); NEXT();
 l_divs32: r[op->d] = div_s32(r[op->a], r[op->b]); NEXT();
 l_divu32: r[op->d] = div_u32(r[op->a], r[op->b]); NEXT();
 l_rems32: r[op->d] = rem_s32(r[op->a], r[op->b]); NEXT();
@@ -597,8 +548,13 @@ second_fault:
     fault_insn = op->flags;
     goto fault_at;
 fault_at:
-    cpu->insns -= (uint64_t)(tb->ninsns - fault_insn);
-    cpu->isa->take_fault(cpu, tb->pc + tb->insn_off[fault_insn]);
-    cpu->fault.pending = false;
+    tb_fault_at(cpu, tb, fault_insn);
     return NULL;
+}
+
+void tb_fault_at(struct cpu *cpu, const struct tb *tb, unsigned insn)
+{
+    cpu->insns -= (uint64_t)(tb->ninsns - insn);
+    cpu->isa->take_fault(cpu, tb->pc + tb->insn_off[insn]);
+    cpu->fault.pending = false;
 }

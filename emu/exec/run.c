@@ -19,6 +19,7 @@ void cpu_base_init(struct cpu *cpu, struct machine *m, unsigned index)
     cpu->m = m;
     cpu->index = index;
     cpu->cycles = cpu->insns = cpu->until = 0;
+    cpu->insn_limit = UINT64_MAX;
     cpu->exit_request = cpu->irq_check = cpu->halted = false;
     memset(&cpu->fault, 0, sizeof(cpu->fault));
     cpu->tc = NULL;
@@ -85,13 +86,21 @@ static void run_chain(struct cpu *cpu, struct tb *tb, uint64_t until, uint64_t m
                 return;
             }
         }
-        cpu->cycles += tb->cycles;
-        if (tc)
-            timing_on_fetch(cpu, tc, tb->pc, tb->fetch_pa, tb->phys_page[1], tb->fetch_len, tb->fetch_mmu_idx);
-        cpu->insns += tb->ninsns;
-        for (unsigned i = 0; i < tb->nclass_counts; i++)
-            cpu->stat_class[tb->class_counts[i].cls] += tb->class_counts[i].n;
-        struct tb *next = interp_run_tb(cpu, tb, &link);
+        struct tb *next;
+        if (tb->jit) {
+            /* The host code counts for itself, and may run on through
+             * chained TBs as this loop would (see jit.h). */
+            next = tb->jit(cpu, &link);
+        } else {
+            cpu->cycles += tb->cycles;
+            if (tc)
+                timing_on_fetch(cpu, tc, tb->pc, tb->fetch_pa, tb->phys_page[1], tb->fetch_len,
+                                tb->fetch_mmu_idx);
+            cpu->insns += tb->ninsns;
+            for (unsigned i = 0; i < tb->nclass_counts; i++)
+                cpu->stat_class[tb->class_counts[i].cls] += tb->class_counts[i].n;
+            next = interp_run_tb(cpu, tb, &link);
+        }
         if (cpu->exit_request || cpu->halted || cpu->cycles >= until || cpu->insns >= max_insns)
             return;
         if (!next) {
@@ -129,6 +138,7 @@ uint64_t exec_run(struct cpu *cpu, uint64_t until)
     }
 
     cpu->until = until;
+    cpu->insn_limit = max_insns;
     while (cpu->cycles < until && m->stop == MACHINE_RUNNING) {
         if (cpu->insns >= max_insns) {
             machine_request_stop(m, MACHINE_STOP_MAX_INSNS, 0);

@@ -20,7 +20,9 @@
 #include "timing/core.h"
 #include "timing/model.h"
 
-struct exec_cache *exec_cache_create(size_t arena_size)
+#define EXEC_JIT_SIZE (128u << 20)
+
+struct exec_cache *exec_cache_create(size_t arena_size, bool with_jit)
 {
     struct exec_cache *c = calloc(1, sizeof(*c));
     if (!c)
@@ -32,6 +34,7 @@ struct exec_cache *exec_cache_create(size_t arena_size)
     }
     c->arena = p;
     c->arena_size = arena_size;
+    c->jit = with_jit ? jit_create(EXEC_JIT_SIZE) : NULL;
     return c;
 }
 
@@ -42,6 +45,7 @@ void exec_cache_destroy(struct exec_cache *c)
     for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++)
         timing_cpu_free(c->tcpu[i]);
     munmap(c->arena, c->arena_size);
+    jit_destroy(c->jit);
     free(c);
 }
 
@@ -108,6 +112,7 @@ void exec_flush_code(struct machine *m)
 {
     struct exec_cache *c = m->exec;
     c->arena_used = 0;
+    jit_reset(c->jit);
     memset(c->hash, 0, sizeof(c->hash));
     memset(c->pages, 0, sizeof(c->pages));
     c->flushes++;
@@ -246,16 +251,21 @@ static unsigned tb_class_histogram(const struct ir_builder *b, struct tb_class_c
     return n;
 }
 
-/* Copies the finished IR into the arena; NULL when the arena is full. */
-static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b)
+/* Copies the finished IR into the arena and compiles it; NULL when the
+ * arena or the JIT's buffer is full. */
+static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b, uint64_t pc, uint32_t flags,
+                            uint32_t cycles, unsigned pc_slot)
 {
     _Static_assert(IR_MAX_INSNS <= UINT8_MAX, "a class count must fit tb_class_count.n");
     struct tb *tb = arena_alloc(c, sizeof(*tb) + b->nops * sizeof(struct ir_op));
     uint16_t *off = arena_alloc(c, b->ninsns * sizeof(uint16_t));
     uint8_t *cls = arena_alloc(c, b->ninsns);
-    if (!tb || !off || !cls)
+    if (!tb || !off || !cls || jit_full(c->jit))
         return NULL;
     memset(tb, 0, sizeof(*tb));
+    tb->pc = pc;
+    tb->flags = flags;
+    tb->cycles = cycles;
     tb->nclass_counts = (uint8_t)tb_class_histogram(b, tb->class_counts);
     memcpy(tb->ops, b->ops, b->nops * sizeof(struct ir_op));
     memcpy(off, b->insn_off, b->ninsns * sizeof(uint16_t));
@@ -266,6 +276,10 @@ static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b)
     tb->ninsns = (uint16_t)b->ninsns;
     if (c->timed)
         tb_use_timed_ops(tb);
+    /* A detailed model sees every fetch, access and branch: the
+     * interpreter's timed ops do that, the JIT does not. */
+    if (!c->timed)
+        tb->jit = jit_compile(c->jit, tb, pc_slot);
     interp_prepare(tb);
     return tb;
 }
@@ -295,18 +309,16 @@ static struct tb *tb_translate(struct cpu *cpu, uint64_t pc, uint64_t phys, uint
         cpu->fault = saved;
     }
 
-    struct tb *tb = tb_commit(c, b);
+    uint32_t cycles = timing_tb_cycles(m->timing, b->insn_class, b->ninsns);
+    struct tb *tb = tb_commit(c, b, pc, flags, cycles, cpu->isa->pc_slot);
     if (!tb) {
         exec_flush_code(m);
-        tb = tb_commit(c, b);
+        tb = tb_commit(c, b, pc, flags, cycles, cpu->isa->pc_slot);
         if (!tb)
             return NULL;
     }
-    tb->pc = pc;
     tb->phys_page[0] = page0;
     tb->phys_page[1] = page1;
-    tb->flags = flags;
-    tb->cycles = timing_tb_cycles(m->timing, b->insn_class, b->ninsns);
     tb->fetch_pa = phys;
     tb->fetch_len = (uint16_t)(end - off);
     tb->fetch_mmu_idx = (uint8_t)cpu->isa->fetch_mmu_idx(cpu, flags & ~EXEC_TBF_ONE_INSN);
@@ -324,11 +336,6 @@ static struct tb *tb_translate(struct cpu *cpu, uint64_t pc, uint64_t phys, uint
     c->hash[h] = tb;
     cpu->stat_tbs_translated++;
     return tb;
-}
-
-static unsigned jmp_index(uint64_t pc)
-{
-    return (unsigned)((pc >> 1) ^ (pc >> (EXEC_JMP_CACHE_BITS + 1))) & ((1u << EXEC_JMP_CACHE_BITS) - 1);
 }
 
 struct tb *tb_find(struct cpu *cpu, uint64_t pc, uint32_t flags)

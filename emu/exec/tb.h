@@ -17,6 +17,7 @@
 #include "core/machine.h"
 #include "exec/exec.h"
 #include "exec/ir.h"
+#include "exec/jit.h"
 #include "timing/model.h"
 
 struct tb_class_count {
@@ -45,6 +46,8 @@ struct tb {
     struct tb *page_next[2];    /* other TBs on phys_page[i] */
     const uint16_t *insn_off;   /* byte offset of each insn from pc */
     const uint8_t *insn_class;
+    jit_code_fn jit;            /* host code of the ops, or NULL: interpret them */
+    const void *jit_body;       /* where chained host code enters it (past the prologue) */
     struct ir_op ops[];
 };
 
@@ -67,6 +70,7 @@ struct exec_cache {
     struct tb *hash[1u << EXEC_HASH_BITS];
     struct code_page *pages[1u << EXEC_PAGE_HASH_BITS];
     struct ir_builder builder;
+    struct jit *jit;            /* NULL: every TB is interpreted */
     uint64_t flushes;
     /* The machine's timing model (m->timing points here once selected)
      * and, when it is detailed, each vCPU's state, made on its first run. */
@@ -78,7 +82,8 @@ struct exec_cache {
 
 struct machine;
 
-struct exec_cache *exec_cache_create(size_t arena_size);
+/* The TB cache; with_jit: compile TBs to host code when the host can. */
+struct exec_cache *exec_cache_create(size_t arena_size, bool with_jit);
 void exec_cache_destroy(struct exec_cache *c);
 
 /* Finds or translates the TB for cpu's current pc; NULL with cpu->fault set
@@ -96,5 +101,9 @@ void interp_prepare(struct tb *tb);
 /* Runs one TB; returns a chained successor to run next, or NULL. *link is
  * set to the jump slot the TB left through when that slot may be chained. */
 struct tb *interp_run_tb(struct cpu *cpu, struct tb *tb, struct tb ***link);
+
+/* Leaves a TB at its instruction insn, which faulted (cpu->fault): the
+ * instruction count is rewound to it and the ISA takes the fault there. */
+void tb_fault_at(struct cpu *cpu, const struct tb *tb, unsigned insn);
 
 #endif

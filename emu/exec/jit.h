@@ -1,0 +1,48 @@
+/*
+ * The x86-64 host JIT back end (private to exec/).
+ *
+ * It compiles a TB's plain IR, as the front end emitted it, into host
+ * code with the same effect as the interpreter running those ops: the
+ * same slot writes, the same memory accesses through the soft TLB and the
+ * same slow paths, the same fault rewinding, the same exits and chain
+ * links. The interpreter stays the reference: any TB the JIT does not
+ * take (a timed op, no code space left, a host that is not x86-64) runs
+ * there, and both give byte-identical guest state (tests/engine/).
+ *
+ * Code lives in one executable buffer, emptied together with the TB
+ * arena (exec_flush_code).
+ *
+ *   struct jit *j = jit_create(64 << 20);       // NULL: interpreter only
+ *   tb->jit = jit_compile(j, tb, pc_slot);      // NULL: interpret this TB
+ *   next = tb->jit(cpu, &link);                 // as interp_run_tb
+ */
+#ifndef EMU_EXEC_JIT_H
+#define EMU_EXEC_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct cpu;
+struct tb;
+struct jit;
+
+/* Compiled code of a TB: runs it as interp_run_tb does. */
+typedef struct tb *(*jit_code_fn)(struct cpu *cpu, struct tb ***link);
+
+/* An executable buffer of size bytes; NULL when the host has no JIT or
+ * refuses executable memory. */
+struct jit *jit_create(size_t size);
+void jit_destroy(struct jit *j);
+
+/* Forgets all code (the TBs that pointed into it are gone too). */
+void jit_reset(struct jit *j);
+
+/* True when the buffer is nearly full: the TB cache flushes before the
+ * next translation rather than interpret from then on. */
+bool jit_full(const struct jit *j);
+
+/* Compiles tb's ops (plain IR: before interp_prepare); NULL when the TB
+ * holds an op the JIT leaves to the interpreter or the buffer is full. */
+jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot);
+
+#endif
