@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #include "exec/ir_arith.h"
@@ -33,11 +34,17 @@
 #define JIT_OP_MAX 160u
 #define JIT_TB_MAX (IR_MAX_OPS * JIT_OP_MAX * 2u)
 
+/* Host registers that hold slots for a whole TB (callee-saved, so a
+ * helper call keeps them). */
+#define JIT_NCACHE 4u
+static const uint8_t jit_cache_regs[JIT_NCACHE] = { X86_RBP, X86_R13, X86_R14, X86_R15 };
+
 /* An access whose TLB compare missed: the stub calls the slow path. */
 struct jit_stub {
     uint8_t *branch;            /* rel32 of the jne to the stub */
     uint8_t *resume;            /* the op after the access */
     const struct ir_op *op;
+    uint8_t dirty;              /* cached slots not yet in memory there */
 };
 
 struct jit {
@@ -50,6 +57,13 @@ struct jit_ctx {
     struct x86_buf x;
     struct tb *tb;
     unsigned pc_slot;
+    /* The slots the TB keeps in host registers: cache_slot[i] lives in
+     * jit_cache_regs[i] (ncache of them), reg_of[slot] is 1 + i or 0.
+     * Bit i of dirty: register i was written since memory last got it. */
+    unsigned ncache;
+    uint8_t cache_slot[JIT_NCACHE];
+    uint8_t reg_of[IR_NSLOTS];
+    uint8_t dirty;
     unsigned nstub, nfault, nnext;
     struct jit_stub stubs[IR_MAX_OPS];
     uint8_t *fault_jumps[2 * IR_MAX_OPS];       /* to the fault exit */
@@ -136,11 +150,155 @@ static void jit_fault_exit(struct cpu *cpu, unsigned insn, struct tb *tb)
     tb_fault_at(cpu, tb, insn);
 }
 
-/* add rsp, 8; pop r12; pop rbx; ret */
+/* ---- Slots: in a cached register or in memory ---- */
+
+/* The host register caching slot, or -1. */
+static int cached(const struct jit_ctx *jc, unsigned slot)
+{
+    return jc->reg_of[slot] ? jit_cache_regs[jc->reg_of[slot] - 1] : -1;
+}
+
+/* reg = r[slot] */
+static void emit_get(struct jit_ctx *jc, unsigned reg, unsigned slot)
+{
+    int r = cached(jc, slot);
+    if (r < 0)
+        x86_load_mem(&jc->x, reg, CPU, slot_disp(slot));
+    else if ((unsigned)r != reg)
+        x86_mov_rr(&jc->x, reg, (unsigned)r);
+}
+
+/* r[slot] = reg */
+static void emit_put(struct jit_ctx *jc, unsigned slot, unsigned reg)
+{
+    int r = cached(jc, slot);
+    if (r < 0) {
+        x86_store_mem(&jc->x, CPU, slot_disp(slot), reg);
+    } else {
+        if ((unsigned)r != reg)
+            x86_mov_rr(&jc->x, (unsigned)r, reg);
+        jc->dirty |= (uint8_t)(1u << (jc->reg_of[slot] - 1));
+    }
+}
+
+/* r[slot] = imm */
+static void emit_put_imm(struct jit_ctx *jc, unsigned slot, uint64_t imm)
+{
+    int r = cached(jc, slot);
+    if (r >= 0) {
+        x86_mov_imm(&jc->x, (unsigned)r, imm);
+        jc->dirty |= (uint8_t)(1u << (jc->reg_of[slot] - 1));
+    } else if (x86_fits_i32((int64_t)imm)) {
+        x86_op_mem(&jc->x, 0, true, 0xc7, 0, 0, CPU, X86_NO_INDEX, 0, slot_disp(slot));
+        x86_u32(&jc->x, (uint32_t)imm);
+    } else {
+        x86_mov_imm(&jc->x, X86_RAX, imm);
+        x86_store_mem(&jc->x, CPU, slot_disp(slot), X86_RAX);
+    }
+}
+
+/* reg = reg op r[slot] */
+static void emit_alu_slot(struct jit_ctx *jc, enum x86_alu op, unsigned reg, unsigned slot)
+{
+    int r = cached(jc, slot);
+    if (r < 0)
+        x86_alu_rm(&jc->x, op, reg, CPU, slot_disp(slot));
+    else
+        x86_alu_rr(&jc->x, op, reg, (unsigned)r);
+}
+
+/* An instruction whose r/m operand is r[slot]: the register or the memory form. */
+static void emit_op_slot(struct jit_ctx *jc, bool w, uint8_t op0, uint8_t op1, unsigned reg, unsigned slot)
+{
+    int r = cached(jc, slot);
+    if (r < 0)
+        x86_op_mem(&jc->x, 0, w, op0, op1, reg, CPU, X86_NO_INDEX, 0, slot_disp(slot));
+    else
+        x86_op_rr(&jc->x, w, op0, op1, reg, (unsigned)r);
+}
+
+/* Memory gets the cached slots in mask (before code that reads cpu->r[]). */
+static void emit_writeback(struct jit_ctx *jc, uint8_t mask)
+{
+    for (unsigned i = 0; i < jc->ncache; i++) {
+        if (mask & (1u << i))
+            x86_store_mem(&jc->x, CPU, slot_disp(jc->cache_slot[i]), jit_cache_regs[i]);
+    }
+}
+
+/* Everything written so far reaches memory. */
+static void emit_flush(struct jit_ctx *jc)
+{
+    emit_writeback(jc, jc->dirty);
+    jc->dirty = 0;
+}
+
+/* The cached registers take memory's values (after a helper, which may
+ * have written any slot). */
+static void emit_reload(struct jit_ctx *jc)
+{
+    for (unsigned i = 0; i < jc->ncache; i++)
+        x86_load_mem(&jc->x, jit_cache_regs[i], CPU, slot_disp(jc->cache_slot[i]));
+}
+
+/*
+ * Picks the slots the TB uses most (three uses or more, the pc slot
+ * aside, which helpers read) for the cached registers. The choice only
+ * decides where a value waits inside the TB; memory has every value
+ * before anything can look at it.
+ */
+static void choose_cached(struct jit_ctx *jc)
+{
+    uint16_t uses[IR_NSLOTS] = { 0 };
+    const struct tb *tb = jc->tb;
+    for (unsigned i = 0; i < tb->nops; i++) {
+        const struct ir_op *op = &tb->ops[i];
+        switch (op->opc) {
+        case IR_MOVI: uses[op->d]++; break;
+        case IR_ST: case IR_BRCOND: uses[op->a]++; uses[op->b]++; break;
+        case IR_GOTO_PTR: uses[op->a]++; break;
+        case IR_GOTO_TB: case IR_EXIT: break;
+        case IR_CALL:
+            uses[op->a]++, uses[op->b]++, uses[op->c]++;
+            if (!(op->flags & IR_CALL_NO_RESULT))
+                uses[op->d]++;
+            break;
+        case IR_MOVCOND: uses[op->a]++, uses[op->b]++, uses[op->c]++, uses[op->d] += 2; break;
+        case IR_MOV: case IR_ADDI: case IR_ANDI: case IR_ORI: case IR_XORI: case IR_SHLI: case IR_SHRI:
+        case IR_SARI: case IR_EXT8S: case IR_EXT16S: case IR_EXT32S: case IR_EXT8U: case IR_EXT16U:
+        case IR_EXT32U: case IR_SETCONDI: case IR_LD:
+            uses[op->a]++, uses[op->d]++;
+            break;
+        default: uses[op->a]++, uses[op->b]++, uses[op->d]++; break;
+        }
+    }
+    uses[jc->pc_slot] = 0;
+    memset(jc->reg_of, 0, sizeof(jc->reg_of));
+    jc->ncache = 0;
+    while (jc->ncache < JIT_NCACHE) {
+        unsigned best = 0;
+        for (unsigned s = 1; s < IR_NSLOTS; s++) {
+            if (uses[s] > uses[best])
+                best = s;
+        }
+        if (uses[best] < 3)
+            break;
+        jc->cache_slot[jc->ncache] = (uint8_t)best;
+        jc->reg_of[best] = (uint8_t)(++jc->ncache);
+        uses[best] = 0;
+    }
+    jc->dirty = 0;
+}
+
+/* ---- Entry and exits ---- */
+
+/* add rsp, 8; pop the callee-saved registers; ret */
 static void emit_epilogue(struct x86_buf *x)
 {
     x86_op_rr(x, true, 0x83, 0, 0, X86_RSP);
     x86_byte(x, 8);
+    for (unsigned i = JIT_NCACHE; i-- > 0;)
+        x86_pop(x, jit_cache_regs[i]);
     x86_pop(x, LINK);
     x86_pop(x, CPU);
     x86_ret(x);
@@ -153,18 +311,6 @@ static void emit_return_null(struct x86_buf *x)
     emit_epilogue(x);
 }
 
-/* mov qword [rbx + disp], imm (through rax when imm needs 64 bits). */
-static void emit_store_imm(struct x86_buf *x, int32_t disp, uint64_t imm)
-{
-    if (x86_fits_i32((int64_t)imm)) {
-        x86_op_mem(x, 0, true, 0xc7, 0, 0, CPU, X86_NO_INDEX, 0, disp);
-        x86_u32(x, (uint32_t)imm);
-    } else {
-        x86_mov_imm(x, X86_RAX, imm);
-        x86_store_mem(x, CPU, disp, X86_RAX);
-    }
-}
-
 /* cmp byte [base + disp], 0 */
 static void emit_cmp_byte_zero(struct x86_buf *x, unsigned base, int32_t disp)
 {
@@ -173,42 +319,15 @@ static void emit_cmp_byte_zero(struct x86_buf *x, unsigned base, int32_t disp)
 }
 
 /*
- * Leaves through jump slot `slot` to target (the pc slot is set): on to
- * the chained successor when there is a valid one (emit_next), else NULL,
- * with *link set when the target is on the TB's own virtual page (as
- * interp_run_tb).
+ * The pc slot holds rax, the address execution goes on at: on to the TB
+ * the jump cache holds for it when exec_run would find that very TB there
+ * next (no interrupt check due, same mode flags, which a TB cannot change
+ * before it jumps: ir.h puts IR_EXIT after any helper that changes them),
+ * else NULL. The caller has flushed the cached slots.
  */
-static void emit_chain(struct jit_ctx *jc, unsigned slot, uint64_t target)
+static void emit_lookup_jump(struct jit_ctx *jc)
 {
     struct x86_buf *x = &jc->x;
-    struct tb *tb = jc->tb;
-    emit_store_imm(x, slot_disp(jc->pc_slot), target);
-    x86_mov_imm(x, X86_RAX, (uint64_t)(uintptr_t)&tb->jmp[slot]);
-    x86_op_mem(x, 0, true, 0x8b, 0, X86_RAX, X86_RAX, X86_NO_INDEX, 0, 0);     /* mov rax, [rax] */
-    x86_op_rr(x, true, 0x85, 0, X86_RAX, X86_RAX);                              /* test rax, rax */
-    uint8_t *none = x86_jcc(x, X86_CC_E);
-    emit_cmp_byte_zero(x, X86_RAX, (int32_t)offsetof(struct tb, invalid));
-    uint8_t *stale = x86_jcc(x, X86_CC_NE);
-    jc->next_jumps[jc->nnext++] = x86_jmp(x);
-    x86_patch(none, x->p);
-    x86_patch(stale, x->p);
-    if (((target ^ tb->pc) >> 12) == 0) {
-        x86_mov_imm(x, X86_RCX, (uint64_t)(uintptr_t)&tb->jmp[slot]);
-        x86_op_mem(x, 0, true, 0x89, 0, X86_RCX, LINK, X86_NO_INDEX, 0, 0);     /* mov [r12], rcx */
-    }
-    emit_return_null(x);
-}
-
-/*
- * Leaves to the address in r[a]: on to the TB the jump cache holds for it
- * when exec_run would find that very TB there next (no interrupt check
- * due, same mode flags, which a TB cannot change before an indirect jump:
- * ir.h puts IR_EXIT after any helper that changes them), else NULL.
- */
-static void emit_goto_ptr(struct jit_ctx *jc, const struct ir_op *op)
-{
-    struct x86_buf *x = &jc->x;
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
     x86_store_mem(x, CPU, slot_disp(jc->pc_slot), X86_RAX);
     emit_cmp_byte_zero(x, CPU, (int32_t)offsetof(struct cpu, irq_check));
     uint8_t *irq = x86_jcc(x, X86_CC_NE);
@@ -237,6 +356,46 @@ static void emit_goto_ptr(struct jit_ctx *jc, const struct ir_op *op)
     x86_patch(other_mode, x->p);
     x86_patch(stale, x->p);
     emit_return_null(x);
+}
+
+/*
+ * Leaves through jump slot `slot` to target. On the TB's own virtual
+ * page: on to the chained successor when there is a valid one
+ * (emit_next), else NULL with *link set, as interp_run_tb. Another page
+ * may be mapped elsewhere next time, so a jump there is never chained:
+ * it goes through the jump cache as exec_run's lookup would. The caller
+ * has flushed the cached slots.
+ */
+static void emit_chain(struct jit_ctx *jc, unsigned slot, uint64_t target)
+{
+    struct x86_buf *x = &jc->x;
+    struct tb *tb = jc->tb;
+    if (((target ^ tb->pc) >> 12) != 0) {
+        x86_mov_imm(x, X86_RAX, target);
+        emit_lookup_jump(jc);
+        return;
+    }
+    emit_put_imm(jc, jc->pc_slot, target);
+    x86_mov_imm(x, X86_RAX, (uint64_t)(uintptr_t)&tb->jmp[slot]);
+    x86_op_mem(x, 0, true, 0x8b, 0, X86_RAX, X86_RAX, X86_NO_INDEX, 0, 0);     /* mov rax, [rax] */
+    x86_op_rr(x, true, 0x85, 0, X86_RAX, X86_RAX);                              /* test rax, rax */
+    uint8_t *none = x86_jcc(x, X86_CC_E);
+    emit_cmp_byte_zero(x, X86_RAX, (int32_t)offsetof(struct tb, invalid));
+    uint8_t *stale = x86_jcc(x, X86_CC_NE);
+    jc->next_jumps[jc->nnext++] = x86_jmp(x);
+    x86_patch(none, x->p);
+    x86_patch(stale, x->p);
+    x86_mov_imm(x, X86_RCX, (uint64_t)(uintptr_t)&tb->jmp[slot]);
+    x86_op_mem(x, 0, true, 0x89, 0, X86_RCX, LINK, X86_NO_INDEX, 0, 0);         /* mov [r12], rcx */
+    emit_return_null(x);
+}
+
+/* Leaves to the address in r[a] (see emit_lookup_jump). */
+static void emit_goto_ptr(struct jit_ctx *jc, const struct ir_op *op)
+{
+    emit_get(jc, X86_RAX, op->a);
+    emit_flush(jc);
+    emit_lookup_jump(jc);
 }
 
 /*
@@ -299,6 +458,8 @@ static void emit_fault_check(struct jit_ctx *jc, unsigned insn)
     jc->fault_jumps[jc->nfault++] = x86_jcc(x, X86_CC_NE);
 }
 
+/* ---- Memory accesses ---- */
+
 /*
  * The soft-TLB compare of tlb_fast for an access of op (rdx = va on
  * entry): on a hit rdx becomes the host address and execution falls
@@ -335,9 +496,10 @@ static uint8_t *emit_tlb_lookup(struct x86_buf *x, const struct ir_op *op, enum 
 }
 
 /* rdx = r[a] + imm */
-static void emit_address(struct x86_buf *x, const struct ir_op *op)
+static void emit_address(struct jit_ctx *jc, const struct ir_op *op)
 {
-    x86_load_mem(x, X86_RDX, CPU, slot_disp(op->a));
+    struct x86_buf *x = &jc->x;
+    emit_get(jc, X86_RDX, op->a);
     if (op->imm != 0) {
         if (x86_fits_i32(op->imm))
             x86_op_mem(x, 0, true, 0x8d, 0, X86_RDX, X86_RDX, X86_NO_INDEX, 0, (int32_t)op->imm);
@@ -349,8 +511,9 @@ static void emit_address(struct x86_buf *x, const struct ir_op *op)
 static void emit_load(struct jit_ctx *jc, const struct ir_op *op)
 {
     struct x86_buf *x = &jc->x;
-    emit_address(x, op);
+    emit_address(jc, op);
     uint8_t *miss = emit_tlb_lookup(x, op, TLB_READ);
+    uint8_t dirty = jc->dirty;
     switch (op->memop & 7) {
     case IR_MO_8:  x86_op_mem(x, 0, false, 0x0f, 0xb6, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     case IR_MO_16: x86_op_mem(x, 0, false, 0x0f, 0xb7, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
@@ -360,207 +523,227 @@ static void emit_load(struct jit_ctx *jc, const struct ir_op *op)
     case IR_MO_32 | IR_MO_SIGN: x86_op_mem(x, 0, true, 0x63, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     default:       x86_op_mem(x, 0, true, 0x8b, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     }
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
-    jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = x->p, .op = op };
+    uint8_t *resume = x->p;
+    emit_put(jc, op->d, X86_RAX);
+    jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = resume, .op = op, .dirty = dirty };
 }
 
 static void emit_store(struct jit_ctx *jc, const struct ir_op *op)
 {
     struct x86_buf *x = &jc->x;
-    emit_address(x, op);
+    emit_address(jc, op);
     uint8_t *miss = emit_tlb_lookup(x, op, TLB_WRITE);
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->b));
+    emit_get(jc, X86_RAX, op->b);
     switch (op->memop & 3) {
     case IR_MO_8:  x86_op_mem(x, 0, false, 0x88, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     case IR_MO_16: x86_op_mem(x, 0x66, false, 0x89, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     case IR_MO_32: x86_op_mem(x, 0, false, 0x89, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     default:       x86_op_mem(x, 0, true, 0x89, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     }
-    jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = x->p, .op = op };
+    jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = x->p, .op = op, .dirty = jc->dirty };
 }
 
-/* The slow path of an access whose TLB compare missed (rdx = va). */
+/*
+ * The slow path of an access whose TLB compare missed (rdx = va): memory
+ * gets the cached slots first (a fault delivers from memory), and the
+ * loaded value joins the fast path where it leaves rax.
+ */
 static void emit_stub(struct jit_ctx *jc, const struct jit_stub *s)
 {
     struct x86_buf *x = &jc->x;
     const struct ir_op *op = s->op;
     x86_patch(s->branch, x->p);
+    emit_writeback(jc, s->dirty);
     x86_mov_rr(x, X86_RDI, CPU);
     x86_mov_rr(x, X86_RSI, X86_RDX);
     if (op->opc == IR_LD) {
         x86_mov_imm(x, X86_RDX, op->memop);
         x86_mov_imm(x, X86_RCX, op->mmu_idx);
         x86_call(x, (const void *)jit_load_slow);
-        emit_fault_check(jc, op->insn);
-        x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
     } else {
-        x86_load_mem(x, X86_RDX, CPU, slot_disp(op->b));
+        emit_get(jc, X86_RDX, op->b);
         x86_mov_imm(x, X86_RCX, op->memop);
         x86_mov_imm(x, X86_R8, op->mmu_idx);
         x86_call(x, (const void *)jit_store_slow);
-        emit_fault_check(jc, op->insn);
     }
+    emit_fault_check(jc, op->insn);
     x86_patch(x86_jmp(x), s->resume);
 }
 
-/* d = fn(r[a], r[b]) for the ops the host has no single instruction for. */
-static void emit_call2(struct x86_buf *x, const struct ir_op *op, uint64_t (*fn)(uint64_t, uint64_t))
+/* ---- Ops ---- */
+
+/* d = fn(r[a], r[b]) for the ops the host has no single instruction for
+ * (fn reads no vCPU state: the cached slots stay as they are). */
+static void emit_call2(struct jit_ctx *jc, const struct ir_op *op, uint64_t (*fn)(uint64_t, uint64_t))
 {
-    x86_load_mem(x, X86_RDI, CPU, slot_disp(op->a));
-    x86_load_mem(x, X86_RSI, CPU, slot_disp(op->b));
-    x86_call(x, (const void *)fn);
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+    emit_get(jc, X86_RDI, op->a);
+    emit_get(jc, X86_RSI, op->b);
+    x86_call(&jc->x, (const void *)fn);
+    emit_put(jc, op->d, X86_RAX);
 }
 
+/* A helper may read and write any slot: memory has them all during the call. */
 static void emit_helper_call(struct jit_ctx *jc, const struct ir_op *op)
 {
     struct x86_buf *x = &jc->x;
+    emit_get(jc, X86_RSI, op->a);
+    emit_get(jc, X86_RDX, op->b);
+    emit_get(jc, X86_RCX, op->c);
+    emit_flush(jc);
     x86_mov_rr(x, X86_RDI, CPU);
-    x86_load_mem(x, X86_RSI, CPU, slot_disp(op->a));
-    x86_load_mem(x, X86_RDX, CPU, slot_disp(op->b));
-    x86_load_mem(x, X86_RCX, CPU, slot_disp(op->c));
     x86_mov_imm(x, X86_R8, (uint64_t)op->imm);
     x86_call(x, (const void *)op->fn);
     if (op->flags & IR_CALL_MAY_FAULT)
         emit_fault_check(jc, op->insn);
+    emit_reload(jc);
     if (!(op->flags & IR_CALL_NO_RESULT))
-        x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+        emit_put(jc, op->d, X86_RAX);
 }
 
 /* d = r[a] op r[b] with one host ALU instruction. */
-static void emit_alu(struct x86_buf *x, const struct ir_op *op, enum x86_alu alu)
+static void emit_alu(struct jit_ctx *jc, const struct ir_op *op, enum x86_alu alu)
 {
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-    x86_alu_rm(x, alu, X86_RAX, CPU, slot_disp(op->b));
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+    emit_get(jc, X86_RAX, op->a);
+    emit_alu_slot(jc, alu, X86_RAX, op->b);
+    emit_put(jc, op->d, X86_RAX);
 }
 
-static void emit_alui(struct x86_buf *x, const struct ir_op *op, enum x86_alu alu)
+static void emit_alui(struct jit_ctx *jc, const struct ir_op *op, enum x86_alu alu)
 {
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-    x86_alu_imm(x, alu, X86_RAX, op->imm, X86_RCX);
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+    emit_get(jc, X86_RAX, op->a);
+    x86_alu_imm(&jc->x, alu, X86_RAX, op->imm, X86_RCX);
+    emit_put(jc, op->d, X86_RAX);
 }
 
-static void emit_shift(struct x86_buf *x, const struct ir_op *op, enum x86_shift sh)
+static void emit_shift(struct jit_ctx *jc, const struct ir_op *op, enum x86_shift sh)
 {
-    x86_load_mem(x, X86_RCX, CPU, slot_disp(op->b));
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-    x86_shift_cl(x, sh, X86_RAX);
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+    emit_get(jc, X86_RCX, op->b);
+    emit_get(jc, X86_RAX, op->a);
+    x86_shift_cl(&jc->x, sh, X86_RAX);
+    emit_put(jc, op->d, X86_RAX);
 }
 
-static void emit_shifti(struct x86_buf *x, const struct ir_op *op, enum x86_shift sh)
+static void emit_shifti(struct jit_ctx *jc, const struct ir_op *op, enum x86_shift sh)
 {
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-    x86_shift_imm(x, sh, X86_RAX, (unsigned)(op->imm & 63));
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+    emit_get(jc, X86_RAX, op->a);
+    x86_shift_imm(&jc->x, sh, X86_RAX, (unsigned)(op->imm & 63));
+    emit_put(jc, op->d, X86_RAX);
 }
 
-/* d = extend(r[a]): one load of the right width and signedness. */
-static void emit_ext(struct x86_buf *x, const struct ir_op *op, bool w, uint8_t op0, uint8_t op1)
+/* d = extend(r[a]): the extension of rax's low part into rax. */
+static void emit_ext(struct jit_ctx *jc, const struct ir_op *op, bool w, uint8_t op0, uint8_t op1)
 {
-    x86_op_mem(x, 0, w, op0, op1, X86_RAX, CPU, X86_NO_INDEX, 0, slot_disp(op->a));
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+    emit_get(jc, X86_RAX, op->a);
+    x86_op_rr(&jc->x, w, op0, op1, X86_RAX, X86_RAX);
+    emit_put(jc, op->d, X86_RAX);
 }
 
 /* rax = r[a], compared with r[b] (or imm): the flags hold the condition. */
-static void emit_compare(struct x86_buf *x, const struct ir_op *op, bool with_imm)
+static void emit_compare(struct jit_ctx *jc, const struct ir_op *op, bool with_imm)
 {
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
+    emit_get(jc, X86_RAX, op->a);
     if (with_imm)
-        x86_alu_imm(x, X86_CMP, X86_RAX, op->imm, X86_RDX);
+        x86_alu_imm(&jc->x, X86_CMP, X86_RAX, op->imm, X86_RDX);
     else
-        x86_alu_rm(x, X86_CMP, X86_RAX, CPU, slot_disp(op->b));
+        emit_alu_slot(jc, X86_CMP, X86_RAX, op->b);
 }
 
-static void emit_setcond(struct x86_buf *x, const struct ir_op *op, bool with_imm)
+static void emit_setcond(struct jit_ctx *jc, const struct ir_op *op, bool with_imm)
 {
-    x86_op_rr(x, false, 0x31, 0, X86_RCX, X86_RCX);     /* xor ecx, ecx (before the compare: it sets flags) */
-    emit_compare(x, op, with_imm);
-    x86_setcc(x, cond_cc(op->cond), X86_RCX);
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RCX);
+    x86_op_rr(&jc->x, false, 0x31, 0, X86_RCX, X86_RCX);     /* xor ecx, ecx (before the compare: it sets flags) */
+    emit_compare(jc, op, with_imm);
+    x86_setcc(&jc->x, cond_cc(op->cond), X86_RCX);
+    emit_put(jc, op->d, X86_RCX);
 }
 
-static void emit_movcond(struct x86_buf *x, const struct ir_op *op)
+static void emit_movcond(struct jit_ctx *jc, const struct ir_op *op)
 {
-    x86_load_mem(x, X86_RDX, CPU, slot_disp(op->d));
-    emit_compare(x, op, false);
-    x86_cmov_rm(x, cond_cc(op->cond), X86_RDX, CPU, slot_disp(op->c));
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RDX);
+    emit_get(jc, X86_RDX, op->d);
+    emit_get(jc, X86_RSI, op->c);
+    emit_compare(jc, op, false);
+    x86_op_rr(&jc->x, true, 0x0f, (uint8_t)(0x40 + cond_cc(op->cond)), X86_RDX, X86_RSI);   /* cmovcc rdx, rsi */
+    emit_put(jc, op->d, X86_RDX);
 }
 
 /* d = high 64 bits of r[a] * r[b] (mul / imul r/m64 leave them in rdx). */
-static void emit_mulh(struct x86_buf *x, const struct ir_op *op, unsigned digit)
+static void emit_mulh(struct jit_ctx *jc, const struct ir_op *op, unsigned digit)
 {
-    x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-    x86_op_mem(x, 0, true, 0xf7, 0, digit, CPU, X86_NO_INDEX, 0, slot_disp(op->b));
-    x86_store_mem(x, CPU, slot_disp(op->d), X86_RDX);
+    emit_get(jc, X86_RAX, op->a);
+    emit_op_slot(jc, true, 0xf7, 0, digit, op->b);
+    emit_put(jc, op->d, X86_RDX);
 }
 
-/* The branch ops of one TB; false for an op the JIT leaves to the interpreter. */
+/* One op; false for an op the JIT leaves to the interpreter. */
 static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
 {
-    struct x86_buf *x = &jc->x;
     switch (op->opc) {
-    case IR_MOVI: emit_store_imm(x, slot_disp(op->d), (uint64_t)op->imm); return true;
+    case IR_MOVI: emit_put_imm(jc, op->d, (uint64_t)op->imm); return true;
     case IR_MOV:
-        x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-        x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+        emit_get(jc, X86_RAX, op->a);
+        emit_put(jc, op->d, X86_RAX);
         return true;
-    case IR_ADD: emit_alu(x, op, X86_ADD); return true;
-    case IR_SUB: emit_alu(x, op, X86_SUB); return true;
-    case IR_AND: emit_alu(x, op, X86_AND); return true;
-    case IR_OR:  emit_alu(x, op, X86_OR); return true;
-    case IR_XOR: emit_alu(x, op, X86_XOR); return true;
-    case IR_SHL: emit_shift(x, op, X86_SHL); return true;
-    case IR_SHR: emit_shift(x, op, X86_SHR); return true;
-    case IR_SAR: emit_shift(x, op, X86_SAR); return true;
+    case IR_ADD: emit_alu(jc, op, X86_ADD); return true;
+    case IR_SUB: emit_alu(jc, op, X86_SUB); return true;
+    case IR_AND: emit_alu(jc, op, X86_AND); return true;
+    case IR_OR:  emit_alu(jc, op, X86_OR); return true;
+    case IR_XOR: emit_alu(jc, op, X86_XOR); return true;
+    case IR_SHL: emit_shift(jc, op, X86_SHL); return true;
+    case IR_SHR: emit_shift(jc, op, X86_SHR); return true;
+    case IR_SAR: emit_shift(jc, op, X86_SAR); return true;
     case IR_MUL:
-        x86_load_mem(x, X86_RAX, CPU, slot_disp(op->a));
-        x86_op_mem(x, 0, true, 0x0f, 0xaf, X86_RAX, CPU, X86_NO_INDEX, 0, slot_disp(op->b));  /* imul */
-        x86_store_mem(x, CPU, slot_disp(op->d), X86_RAX);
+        emit_get(jc, X86_RAX, op->a);
+        emit_op_slot(jc, true, 0x0f, 0xaf, X86_RAX, op->b);                    /* imul rax, r/m */
+        emit_put(jc, op->d, X86_RAX);
         return true;
-    case IR_MULHS: emit_mulh(x, op, 5); return true;
-    case IR_MULHU: emit_mulh(x, op, 4); return true;
-    case IR_MULHSU: emit_call2(x, op, mulh_su); return true;
-    case IR_DIVS: emit_call2(x, op, div_s); return true;
-    case IR_DIVU: emit_call2(x, op, div_u); return true;
-    case IR_REMS: emit_call2(x, op, rem_s); return true;
-    case IR_REMU: emit_call2(x, op, rem_u); return true;
-    case IR_DIVS32: emit_call2(x, op, div_s32); return true;
-    case IR_DIVU32: emit_call2(x, op, div_u32); return true;
-    case IR_REMS32: emit_call2(x, op, rem_s32); return true;
-    case IR_REMU32: emit_call2(x, op, rem_u32); return true;
-    case IR_ADDI: emit_alui(x, op, X86_ADD); return true;
-    case IR_ANDI: emit_alui(x, op, X86_AND); return true;
-    case IR_ORI:  emit_alui(x, op, X86_OR); return true;
-    case IR_XORI: emit_alui(x, op, X86_XOR); return true;
-    case IR_SHLI: emit_shifti(x, op, X86_SHL); return true;
-    case IR_SHRI: emit_shifti(x, op, X86_SHR); return true;
-    case IR_SARI: emit_shifti(x, op, X86_SAR); return true;
-    case IR_EXT8S:  emit_ext(x, op, true, 0x0f, 0xbe); return true;     /* movsx rax, byte */
-    case IR_EXT16S: emit_ext(x, op, true, 0x0f, 0xbf); return true;     /* movsx rax, word */
-    case IR_EXT32S: emit_ext(x, op, true, 0x63, 0); return true;        /* movsxd rax, dword */
-    case IR_EXT8U:  emit_ext(x, op, false, 0x0f, 0xb6); return true;    /* movzx eax, byte */
-    case IR_EXT16U: emit_ext(x, op, false, 0x0f, 0xb7); return true;    /* movzx eax, word */
-    case IR_EXT32U: emit_ext(x, op, false, 0x8b, 0); return true;       /* mov eax, dword */
-    case IR_SETCOND:  emit_setcond(x, op, false); return true;
-    case IR_SETCONDI: emit_setcond(x, op, true); return true;
-    case IR_MOVCOND: emit_movcond(x, op); return true;
+    case IR_MULHS: emit_mulh(jc, op, 5); return true;
+    case IR_MULHU: emit_mulh(jc, op, 4); return true;
+    case IR_MULHSU: emit_call2(jc, op, mulh_su); return true;
+    case IR_DIVS: emit_call2(jc, op, div_s); return true;
+    case IR_DIVU: emit_call2(jc, op, div_u); return true;
+    case IR_REMS: emit_call2(jc, op, rem_s); return true;
+    case IR_REMU: emit_call2(jc, op, rem_u); return true;
+    case IR_DIVS32: emit_call2(jc, op, div_s32); return true;
+    case IR_DIVU32: emit_call2(jc, op, div_u32); return true;
+    case IR_REMS32: emit_call2(jc, op, rem_s32); return true;
+    case IR_REMU32: emit_call2(jc, op, rem_u32); return true;
+    case IR_ADDI: emit_alui(jc, op, X86_ADD); return true;
+    case IR_ANDI: emit_alui(jc, op, X86_AND); return true;
+    case IR_ORI:  emit_alui(jc, op, X86_OR); return true;
+    case IR_XORI: emit_alui(jc, op, X86_XOR); return true;
+    case IR_SHLI: emit_shifti(jc, op, X86_SHL); return true;
+    case IR_SHRI: emit_shifti(jc, op, X86_SHR); return true;
+    case IR_SARI: emit_shifti(jc, op, X86_SAR); return true;
+    case IR_EXT8S:  emit_ext(jc, op, true, 0x0f, 0xbe); return true;    /* movsx rax, al */
+    case IR_EXT16S: emit_ext(jc, op, true, 0x0f, 0xbf); return true;    /* movsx rax, ax */
+    case IR_EXT32S: emit_ext(jc, op, true, 0x63, 0); return true;       /* movsxd rax, eax */
+    case IR_EXT8U:  emit_ext(jc, op, false, 0x0f, 0xb6); return true;   /* movzx eax, al */
+    case IR_EXT16U: emit_ext(jc, op, false, 0x0f, 0xb7); return true;   /* movzx eax, ax */
+    case IR_EXT32U: emit_ext(jc, op, false, 0x8b, 0); return true;      /* mov eax, eax */
+    case IR_SETCOND:  emit_setcond(jc, op, false); return true;
+    case IR_SETCONDI: emit_setcond(jc, op, true); return true;
+    case IR_MOVCOND: emit_movcond(jc, op); return true;
     case IR_LD: emit_load(jc, op); return true;
     case IR_ST: emit_store(jc, op); return true;
     case IR_CALL: emit_helper_call(jc, op); return true;
     case IR_BRCOND: {
-        emit_compare(x, op, false);
-        uint8_t *not_taken = x86_jcc(x, cc_not(cond_cc(op->cond)));
+        emit_compare(jc, op, false);
+        uint8_t *not_taken = x86_jcc(&jc->x, cc_not(cond_cc(op->cond)));
+        uint8_t dirty = jc->dirty;
+        emit_flush(jc);
         emit_chain(jc, 0, (uint64_t)op->imm);
-        x86_patch(not_taken, x->p);
+        jc->dirty = dirty;      /* the fall-through path has not flushed */
+        x86_patch(not_taken, jc->x.p);
         return true;
     }
-    case IR_GOTO_TB: emit_chain(jc, op->c & 1, (uint64_t)op->imm); return true;
+    case IR_GOTO_TB:
+        emit_flush(jc);
+        emit_chain(jc, op->c & 1, (uint64_t)op->imm);
+        return true;
     case IR_GOTO_PTR: emit_goto_ptr(jc, op); return true;
-    case IR_EXIT: emit_return_null(x); return true;
+    case IR_EXIT:
+        emit_flush(jc);
+        emit_return_null(&jc->x);
+        return true;
     default:
         return false;   /* the timed forms: the interpreter tells the model */
     }
@@ -578,13 +761,18 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot)
     jc->tb = tb;
     jc->pc_slot = pc_slot;
     jc->nstub = jc->nfault = jc->nnext = 0;
+    choose_cached(jc);
     struct x86_buf *x = &jc->x;
     jit_code_fn fn = NULL;
 
-    /* From C: push rbx; push r12; sub rsp, 8; rbx = cpu; r12 = link;
-     * *link = NULL. Chained code enters at the body, with all of it set. */
+    /* From C: save rbx, r12 and the cache registers; align the stack
+     * (entry leaves it 8 off a 16-byte boundary: 6 pushes, then 8 more);
+     * rbx = cpu, r12 = link. Chained code enters at the body, where
+     * *link is cleared, the TB counts itself and loads its cached slots. */
     x86_push(x, CPU);
     x86_push(x, LINK);
+    for (unsigned i = 0; i < JIT_NCACHE; i++)
+        x86_push(x, jit_cache_regs[i]);
     x86_op_rr(x, true, 0x83, 0, 5, X86_RSP);
     x86_byte(x, 8);
     x86_mov_rr(x, CPU, X86_RDI);
@@ -593,12 +781,14 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot)
     x86_op_mem(x, 0, true, 0xc7, 0, 0, LINK, X86_NO_INDEX, 0, 0);
     x86_u32(x, 0);
     emit_count(jc);
+    emit_reload(jc);
 
     for (unsigned i = 0; i < tb->nops; i++) {
         if (!x86_room(x, JIT_OP_MAX) || !emit_op(jc, &tb->ops[i]))
             goto out;
     }
     /* Ops never fall off the end; should they, leave as after an exit. */
+    emit_flush(jc);
     emit_return_null(x);
     for (unsigned i = 0; i < jc->nstub; i++) {
         if (!x86_room(x, JIT_OP_MAX))
@@ -612,7 +802,8 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot)
     emit_next(jc);
     for (unsigned i = 0; i < jc->nfault; i++)
         x86_patch(jc->fault_jumps[i], x->p);
-    /* The fault exit: esi = the faulting instruction's index. */
+    /* The fault exit: esi = the faulting instruction's index; memory has
+     * every slot (flushed before any call that can fault). */
     x86_mov_rr(x, X86_RDI, CPU);
     x86_mov_imm(x, X86_RDX, (uint64_t)(uintptr_t)tb);
     x86_call(x, (const void *)jit_fault_exit);
