@@ -11,7 +11,8 @@
 # emu's guest instructions up to the guest's poweroff, which follows the
 # banner at once. QEMU counts no instructions.
 # Environment: EMU, QEMU, BOOT_TIMEOUT (seconds, default 300), RUNS (runs
-# of each, the fastest counts; default 5).
+# of each, the fastest counts; default 5), ENGINE (emu's back end: jit,
+# the default, or interp).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ emu=${EMU:-$build/emu}
 qemu=${QEMU:-qemu-system-riscv64}
 limit=${BOOT_TIMEOUT:-300}
 runs=${RUNS:-5}
+engine=${ENGINE:-jit}
 fw=/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.elf
 out=$build/bench/linux
 mkdir -p "$out/initramfs/proc" "$out/initramfs/sys" "$out/initramfs/dev"
@@ -49,11 +51,11 @@ best() {
     echo "${b:--}"
 }
 for harts in 1 4; do
-    emu_secs=$(best "$emu" -M riscv-virt -m 512M -smp "$harts" \
+    emu_secs=$(best "$emu" --engine "$engine" -M riscv-virt -m 512M -smp "$harts" \
         -nographic -bios "$fw" -kernel "$kernel" -initrd "$initrd" -append console=ttyS0)
     qemu_secs=$(best "$qemu" -M virt -m 512M -smp "$harts" \
         -nographic -bios "$fw" -kernel "$kernel" -initrd "$initrd" -append console=ttyS0)
-    timeout "$limit" "$emu" -M riscv-virt -m 512M -smp "$harts" -nographic -bios "$fw" -kernel "$kernel" \
+    timeout "$limit" "$emu" --engine "$engine" -M riscv-virt -m 512M -smp "$harts" -nographic -bios "$fw" -kernel "$kernel" \
         -initrd "$initrd" -append console=ttyS0 --stats "$out/emu-$harts.json" </dev/null >"$out/emu-$harts.out" 2>&1
     insns=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"]["instructions"])' \
         "$out/emu-$harts.json")
