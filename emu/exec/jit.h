@@ -6,14 +6,16 @@
  * same slot writes, the same memory accesses through the soft TLB and the
  * same slow paths, the same fault rewinding, the same exits and chain
  * links. The interpreter stays the reference: any TB the JIT does not
- * take (a timed op, no code space left, a host that is not x86-64) runs
- * there, and both give byte-identical guest state (tests/engine/).
+ * take (no code space left, a host that is not x86-64) runs there, and
+ * both give byte-identical guest state (tests/replay/engines.sh). Under a
+ * detailed timing model the code calls the model's hooks where the
+ * interpreter's timed ops and run_chain do.
  *
  * Code lives in one executable buffer, emptied together with the TB
  * arena (exec_flush_code).
  *
  *   struct jit *j = jit_create(64 << 20);       // NULL: interpreter only
- *   tb->jit = jit_compile(j, tb, pc_slot);      // NULL: interpret this TB
+ *   tb->jit = jit_compile(j, tb, pc_slot, timed); // NULL: interpret this TB
  *   next = tb->jit(cpu, &link);                 // as interp_run_tb
  */
 #ifndef EMU_EXEC_JIT_H
@@ -41,8 +43,8 @@ void jit_reset(struct jit *j);
  * next translation rather than interpret from then on. */
 bool jit_full(const struct jit *j);
 
-/* Compiles tb's ops (plain IR: before interp_prepare); NULL when the TB
- * holds an op the JIT leaves to the interpreter or the buffer is full. */
-jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot);
+/* Compiles tb's ops (plain IR, or with the timed forms when timed: before
+ * interp_prepare); NULL when the buffer is full. */
+jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool timed);
 
 #endif

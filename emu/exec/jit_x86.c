@@ -25,6 +25,7 @@
 
 #include "exec/ir_arith.h"
 #include "exec/tb.h"
+#include "timing/core.h"
 
 #if defined(__x86_64__) && defined(EMU_JIT)
 
@@ -57,6 +58,7 @@ struct jit_ctx {
     struct x86_buf x;
     struct tb *tb;
     unsigned pc_slot;
+    bool timed;                 /* a detailed timing model: tell it as the interpreter's timed ops do */
     /* The slots the TB keeps in host registers: cache_slot[i] lives in
      * jit_cache_regs[i] (ncache of them), reg_of[slot] is 1 + i or 0.
      * Bit i of dirty: register i was written since memory last got it. */
@@ -148,6 +150,50 @@ static void jit_store_slow(struct cpu *cpu, uint64_t va, uint64_t val, unsigned 
 static void jit_fault_exit(struct cpu *cpu, unsigned insn, struct tb *tb)
 {
     tb_fault_at(cpu, tb, insn);
+}
+
+/* The detailed timing model's hooks (timing/core.h), as run_chain and the
+ * interpreter's timed ops call them. None reads a slot. */
+static void jit_timed_fetch(struct cpu *cpu, const struct tb *tb)
+{
+    if (cpu->tc)
+        timing_on_fetch(cpu, cpu->tc, tb->pc, tb->fetch_pa, tb->phys_page[1], tb->fetch_len, tb->fetch_mmu_idx);
+}
+
+static void jit_timed_load(struct cpu *cpu, uint64_t va, unsigned mmu_idx)
+{
+    timing_on_load(cpu, cpu->tc, va, mmu_idx);
+}
+
+static void jit_timed_store(struct cpu *cpu, uint64_t va, unsigned mmu_idx)
+{
+    timing_on_store(cpu, cpu->tc, va, mmu_idx);
+}
+
+static uint64_t jit_timed_load_slow(struct cpu *cpu, uint64_t va, unsigned memop, unsigned mmu_idx)
+{
+    uint64_t v = 0;
+    if (exec_load(cpu, va, memop, mmu_idx, &v) < 0)
+        return 0;
+    timing_on_slow_access(cpu, cpu->tc, va, mmu_idx, false);
+    return v;
+}
+
+static void jit_timed_store_slow(struct cpu *cpu, uint64_t va, uint64_t val, unsigned memop, unsigned mmu_idx)
+{
+    if (exec_store(cpu, va, memop, mmu_idx, val) < 0)
+        return;
+    timing_on_slow_access(cpu, cpu->tc, va, mmu_idx, true);
+}
+
+static void jit_timed_branch(struct cpu *cpu, uint64_t pc, bool taken)
+{
+    timing_on_branch(cpu, cpu->tc, pc, taken);
+}
+
+static void jit_timed_indirect(struct cpu *cpu, uint64_t pc, uint64_t target)
+{
+    timing_on_indirect(cpu, cpu->tc, pc, target);
 }
 
 /* ---- Slots: in a cached register or in memory ---- */
@@ -255,8 +301,8 @@ static void choose_cached(struct jit_ctx *jc)
         const struct ir_op *op = &tb->ops[i];
         switch (op->opc) {
         case IR_MOVI: uses[op->d]++; break;
-        case IR_ST: case IR_BRCOND: uses[op->a]++; uses[op->b]++; break;
-        case IR_GOTO_PTR: uses[op->a]++; break;
+        case IR_ST: case IR_ST_T: case IR_BRCOND: case IR_BRCOND_T: uses[op->a]++; uses[op->b]++; break;
+        case IR_GOTO_PTR: case IR_GOTO_PTR_T: uses[op->a]++; break;
         case IR_GOTO_TB: case IR_EXIT: break;
         case IR_CALL:
             uses[op->a]++, uses[op->b]++, uses[op->c]++;
@@ -266,7 +312,7 @@ static void choose_cached(struct jit_ctx *jc)
         case IR_MOVCOND: uses[op->a]++, uses[op->b]++, uses[op->c]++, uses[op->d] += 2; break;
         case IR_MOV: case IR_ADDI: case IR_ANDI: case IR_ORI: case IR_XORI: case IR_SHLI: case IR_SHRI:
         case IR_SARI: case IR_EXT8S: case IR_EXT16S: case IR_EXT32S: case IR_EXT8U: case IR_EXT16U:
-        case IR_EXT32U: case IR_SETCONDI: case IR_LD:
+        case IR_EXT32U: case IR_SETCONDI: case IR_LD: case IR_LD_T:
             uses[op->a]++, uses[op->d]++;
             break;
         default: uses[op->a]++, uses[op->b]++, uses[op->d]++; break;
@@ -432,14 +478,19 @@ static void emit_next(struct jit_ctx *jc)
     emit_epilogue(x);
 }
 
-/* What run_chain does before an interpreted TB: its cycles, instructions
- * and per-class counts. */
+/* What run_chain does before an interpreted TB: its cycles, the timing
+ * model's fetch, its instructions and per-class counts. */
 static void emit_count(struct jit_ctx *jc)
 {
     struct x86_buf *x = &jc->x;
     const struct tb *tb = jc->tb;
     x86_op_mem(x, 0, true, 0x81, 0, 0, CPU, X86_NO_INDEX, 0, (int32_t)offsetof(struct cpu, cycles));
     x86_u32(x, tb->cycles);
+    if (jc->timed) {
+        x86_mov_rr(x, X86_RDI, CPU);
+        x86_mov_imm(x, X86_RSI, (uint64_t)(uintptr_t)tb);
+        x86_call(x, (const void *)jit_timed_fetch);
+    }
     x86_op_mem(x, 0, true, 0x81, 0, 0, CPU, X86_NO_INDEX, 0, (int32_t)offsetof(struct cpu, insns));
     x86_u32(x, tb->ninsns);
     for (unsigned i = 0; i < tb->nclass_counts; i++) {
@@ -508,10 +559,28 @@ static void emit_address(struct jit_ctx *jc, const struct ir_op *op)
     }
 }
 
+/* The va of a timed access waits in the frame's spare slot, [rsp]. */
+static void emit_save_va(struct jit_ctx *jc)
+{
+    x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);
+}
+
+/* timing hook(cpu, va, mmu_idx) after a timed access's fast path. */
+static void emit_timed_access(struct jit_ctx *jc, const struct ir_op *op, const void *hook)
+{
+    x86_mov_rr(&jc->x, X86_RDI, CPU);
+    x86_load_mem(&jc->x, X86_RSI, X86_RSP, 0);
+    x86_mov_imm(&jc->x, X86_RDX, op->mmu_idx);
+    x86_call(&jc->x, hook);
+}
+
 static void emit_load(struct jit_ctx *jc, const struct ir_op *op)
 {
     struct x86_buf *x = &jc->x;
+    bool timed = op->opc == IR_LD_T;
     emit_address(jc, op);
+    if (timed)
+        emit_save_va(jc);
     uint8_t *miss = emit_tlb_lookup(x, op, TLB_READ);
     uint8_t dirty = jc->dirty;
     switch (op->memop & 7) {
@@ -525,6 +594,11 @@ static void emit_load(struct jit_ctx *jc, const struct ir_op *op)
     }
     uint8_t *resume = x->p;
     emit_put(jc, op->d, X86_RAX);
+    if (timed) {
+        /* The stub puts the value itself and joins after the hook. */
+        emit_timed_access(jc, op, (const void *)jit_timed_load);
+        resume = x->p;
+    }
     jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = resume, .op = op, .dirty = dirty };
 }
 
@@ -532,6 +606,8 @@ static void emit_store(struct jit_ctx *jc, const struct ir_op *op)
 {
     struct x86_buf *x = &jc->x;
     emit_address(jc, op);
+    if (op->opc == IR_ST_T)
+        emit_save_va(jc);
     uint8_t *miss = emit_tlb_lookup(x, op, TLB_WRITE);
     emit_get(jc, X86_RAX, op->b);
     switch (op->memop & 3) {
@@ -540,33 +616,40 @@ static void emit_store(struct jit_ctx *jc, const struct ir_op *op)
     case IR_MO_32: x86_op_mem(x, 0, false, 0x89, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     default:       x86_op_mem(x, 0, true, 0x89, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
     }
+    if (op->opc == IR_ST_T)
+        emit_timed_access(jc, op, (const void *)jit_timed_store);
     jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = x->p, .op = op, .dirty = jc->dirty };
 }
 
 /*
  * The slow path of an access whose TLB compare missed (rdx = va): memory
  * gets the cached slots first (a fault delivers from memory), and the
- * loaded value joins the fast path where it leaves rax.
+ * loaded value joins the fast path where it leaves rax (a timed load:
+ * after its hook, so the stub puts the value itself).
  */
 static void emit_stub(struct jit_ctx *jc, const struct jit_stub *s)
 {
     struct x86_buf *x = &jc->x;
     const struct ir_op *op = s->op;
+    bool load = op->opc == IR_LD || op->opc == IR_LD_T;
+    bool timed = op->opc == IR_LD_T || op->opc == IR_ST_T;
     x86_patch(s->branch, x->p);
     emit_writeback(jc, s->dirty);
     x86_mov_rr(x, X86_RDI, CPU);
     x86_mov_rr(x, X86_RSI, X86_RDX);
-    if (op->opc == IR_LD) {
+    if (load) {
         x86_mov_imm(x, X86_RDX, op->memop);
         x86_mov_imm(x, X86_RCX, op->mmu_idx);
-        x86_call(x, (const void *)jit_load_slow);
+        x86_call(x, timed ? (const void *)jit_timed_load_slow : (const void *)jit_load_slow);
     } else {
         emit_get(jc, X86_RDX, op->b);
         x86_mov_imm(x, X86_RCX, op->memop);
         x86_mov_imm(x, X86_R8, op->mmu_idx);
-        x86_call(x, (const void *)jit_store_slow);
+        x86_call(x, timed ? (const void *)jit_timed_store_slow : (const void *)jit_store_slow);
     }
     emit_fault_check(jc, op->insn);
+    if (load && timed)
+        emit_put(jc, op->d, X86_RAX);
     x86_patch(x86_jmp(x), s->resume);
 }
 
@@ -673,6 +756,17 @@ static void emit_mulh(struct jit_ctx *jc, const struct ir_op *op, unsigned digit
     emit_put(jc, op->d, X86_RDX);
 }
 
+/* A conditional exit to op->imm: falls through on not_taken (flags). */
+static void emit_branch_exit(struct jit_ctx *jc, const struct ir_op *op, enum x86_cc not_taken_cc)
+{
+    uint8_t *not_taken = x86_jcc(&jc->x, not_taken_cc);
+    uint8_t dirty = jc->dirty;
+    emit_flush(jc);
+    emit_chain(jc, 0, (uint64_t)op->imm);
+    jc->dirty = dirty;      /* the fall-through path has not flushed */
+    x86_patch(not_taken, jc->x.p);
+}
+
 /* One op; false for an op the JIT leaves to the interpreter. */
 static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
 {
@@ -722,17 +816,34 @@ static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
     case IR_SETCOND:  emit_setcond(jc, op, false); return true;
     case IR_SETCONDI: emit_setcond(jc, op, true); return true;
     case IR_MOVCOND: emit_movcond(jc, op); return true;
-    case IR_LD: emit_load(jc, op); return true;
-    case IR_ST: emit_store(jc, op); return true;
+    case IR_LD: case IR_LD_T: emit_load(jc, op); return true;
+    case IR_ST: case IR_ST_T: emit_store(jc, op); return true;
     case IR_CALL: emit_helper_call(jc, op); return true;
+    case IR_BRCOND_T:
+        /* taken = the condition; the model hears of it, then the branch. */
+        x86_op_rr(&jc->x, false, 0x31, 0, X86_RDX, X86_RDX);                 /* xor edx, edx */
+        emit_compare(jc, op, false);
+        x86_setcc(&jc->x, cond_cc(op->cond), X86_RDX);
+        x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);
+        x86_mov_rr(&jc->x, X86_RDI, CPU);
+        x86_mov_imm(&jc->x, X86_RSI, jc->tb->pc + jc->tb->insn_off[op->insn]);
+        x86_call(&jc->x, (const void *)jit_timed_branch);
+        emit_cmp_byte_zero(&jc->x, X86_RSP, 0);
+        emit_branch_exit(jc, op, X86_CC_E);
+        return true;
+    case IR_GOTO_PTR_T:
+        emit_get(jc, X86_RDX, op->a);
+        x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);
+        x86_mov_rr(&jc->x, X86_RDI, CPU);
+        x86_mov_imm(&jc->x, X86_RSI, jc->tb->pc + jc->tb->insn_off[op->insn]);
+        x86_call(&jc->x, (const void *)jit_timed_indirect);
+        x86_load_mem(&jc->x, X86_RAX, X86_RSP, 0);
+        emit_flush(jc);
+        emit_lookup_jump(jc);
+        return true;
     case IR_BRCOND: {
         emit_compare(jc, op, false);
-        uint8_t *not_taken = x86_jcc(&jc->x, cc_not(cond_cc(op->cond)));
-        uint8_t dirty = jc->dirty;
-        emit_flush(jc);
-        emit_chain(jc, 0, (uint64_t)op->imm);
-        jc->dirty = dirty;      /* the fall-through path has not flushed */
-        x86_patch(not_taken, jc->x.p);
+        emit_branch_exit(jc, op, cc_not(cond_cc(op->cond)));
         return true;
     }
     case IR_GOTO_TB:
@@ -745,11 +856,11 @@ static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
         emit_return_null(&jc->x);
         return true;
     default:
-        return false;   /* the timed forms: the interpreter tells the model */
+        return false;
     }
 }
 
-jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot)
+jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool timed)
 {
     if (!j || jit_full(j))
         return NULL;
@@ -760,6 +871,7 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot)
     jc->x = (struct x86_buf){ .p = j->code + start, .end = j->code + j->size };
     jc->tb = tb;
     jc->pc_slot = pc_slot;
+    jc->timed = timed;
     jc->nstub = jc->nfault = jc->nnext = 0;
     choose_cached(jc);
     struct x86_buf *x = &jc->x;
@@ -841,7 +953,7 @@ bool jit_full(const struct jit *j)
     return false;
 }
 
-jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot)
+jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool timed)
 {
     return NULL;
 }

@@ -276,10 +276,7 @@ static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b, ui
     tb->ninsns = (uint16_t)b->ninsns;
     if (c->timed)
         tb_use_timed_ops(tb);
-    /* A detailed model sees every fetch, access and branch: the
-     * interpreter's timed ops do that, the JIT does not. */
-    if (!c->timed)
-        tb->jit = jit_compile(c->jit, tb, pc_slot);
+    tb->jit = jit_compile(c->jit, tb, pc_slot, c->timed);
     interp_prepare(tb);
     return tb;
 }

@@ -2,7 +2,8 @@
 # replay.engines: the JIT and the IR interpreter are two back ends of one
 # machine, so a run must not tell them apart. Every bare-metal test of
 # firmware/, OpenSBI + U-Boot with scripted input, and Linux on 1 and 4
-# harts with its virtio devices run under --engine interp and --engine jit;
+# harts with its virtio devices (and on 2 under the u74 timing model) run
+# under --engine interp and --engine jit;
 # the console output, the --stats file and the state hashes at every
 # interval must be byte-identical, and so must the disk the guest wrote.
 #   engines.sh EMU WORKDIR FIRMWARE_DIR
@@ -46,6 +47,18 @@ for elf in "$fw"/test_*.elf; do
     grep -q '^PASS ' "$work/$name.jit.out" || fail "$name: no PASS line"
 done
 
+# Under a detailed model the compiled code calls the model where the
+# interpreter's timed ops do: caches, TLBs, predictor and the counters
+# that read them must come out the same.
+for name in test_hpm test_chase test_branch; do
+    [ -f "$fw/$name.elf" ] || continue
+    interval=100000
+    [ "$name" = test_chase ] && interval=5000000
+    both "$name.u74" /dev/null --timing u74 -M riscv-virt -m 256M -bios none -kernel "$fw/$name.elf" -nographic \
+        --max-insns 200000000 --hash-interval "$interval"
+    grep -q '^PASS ' "$work/$name.u74.jit.out" || fail "$name.u74: no PASS line"
+done
+
 need_uboot
 uboot_keys >"$work/keys"
 both uboot "$work/keys" -nographic --hash-interval 10000000
@@ -55,10 +68,13 @@ linux_guest
 perl -e 'for my $i (0 .. 8191) { my $s = "emu-disk $i/8192"; print $s, "." x (511 - length $s), "\n"; }' > "$work/disk.orig"
 head -c 1048576 /dev/zero > "$work/ro.img"
 rtc=2025-06-01T12:00:00
-for harts in 1 4; do
+for harts in 1 4 u74; do
+    model=()
+    smp=$harts
+    [ "$harts" = u74 ] && model=(--timing u74) smp=2
     for e in interp jit; do cp "$work/disk.orig" "$work/disk$harts.$e.img"; done
     for e in interp jit; do
-        run "linux$harts.$e" -smp "$harts" -m 512M -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+        run "linux$harts.$e" "${model[@]}" -smp "$smp" -m 512M -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
             -append "console=ttyS0 emu.test=blk,net,rng,console,rtc emu.rtc=$rtc" -rtc base=$rtc \
             -drive file="$work/disk$harts.$e.img",format=raw -drive file="$work/ro.img",format=raw,readonly=on -device virtio-net -device virtio-net \
             -device virtio-rng -device virtio-console -nographic --engine "$e" --hash-interval 20000000 \
