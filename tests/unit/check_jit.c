@@ -164,6 +164,15 @@ static uint64_t toy_irq_every(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t 
     return 0;
 }
 
+/* Waits for an interrupt (the run loop sleeps to its budget's end) when
+ * a is a multiple of imm. */
+static uint64_t toy_wfi(struct cpu *cpu, uint64_t a, uint64_t b, uint64_t c, int64_t imm)
+{
+    if (a % (uint64_t)imm == 0)
+        cpu->halted = true;
+    return 0;
+}
+
 static void toy_timer(void *opaque, uint64_t now)
 {
     struct toy *t = opaque;
@@ -285,6 +294,7 @@ static void toy_irq(struct cpu *cpu)
     if (!cpu->r[S_IRQ])
         return;
     cpu->r[S_IRQ] = 0;
+    cpu->halted = false;
     cpu->r[S_EPC] = cpu->r[TOY_PC];
     cpu->r[TOY_PC] = IRQ_VEC;
 }
@@ -690,9 +700,13 @@ START_TEST(test_jit_mem_past_ram_end_faults_at_its_insn)
 {
     struct prog *p = prog_new(4);
     p->r[5] = RAM_SIZE - past_end[_i].before - 0x40;
+    p->r[7] = RAM_SIZE - 8;
     INSN(p, OPC_INT_ALU, MOVI(100, 0x1111), MOVI(170, 0x2222));
     INSN(p, OPC_STORE, OP(.opc = IR_ST, .a = S_DATA, .b = 100, .memop = IR_MO_64));
-    INSN(p, OPC_INT_ALU, ADDI(101, 100, 1));
+    /* The last page of RAM in the soft TLB for reads and writes: a
+     * straddling access must still miss it, not run off the host mapping. */
+    INSN(p, OPC_LOAD, OP(.opc = IR_LD, .d = 105, .a = 7, .memop = IR_MO_64),
+         OP(.opc = IR_ST, .a = 7, .b = 105, .memop = IR_MO_64), ADDI(101, 100, 1));
     /* The faulting instruction writes a slot before its access. */
     INSN(p, past_end[_i].store ? OPC_STORE : OPC_LOAD, MOVI(104, 7),
          OP(.opc = past_end[_i].store ? IR_ST : IR_LD, .d = 102, .a = 5, .b = 100, .imm = 0x40,
@@ -941,24 +955,24 @@ END_TEST
 
 START_TEST(test_jit_irq_taken_at_same_tb_boundary)
 {
-    /* L: r20 += 1; leave at 3000; loop to L. Every 37th round a helper
+    /* L: r20 += 1; leave at n; loop to L. Every 37th round a helper
      * raises the interrupt and kicks, L chained to itself (case 0), or
      * only asks for a check, L looping through the jump cache (case 1);
-     * or a timer raises it every 777 cycles (case 2). The handler logs
-     * r20 and returns through S_EPC. */
-    const bool timer = _i == 2;
-    const uint64_t end = CODE + 0x100;
+     * or a timer raises it every 777 cycles (case 2), and L waits for it
+     * every other round (case 3). The handler logs r20, returns through
+     * S_EPC. */
+    const bool timer = _i >= 2, wfi = _i == 3;
+    const uint64_t end = CODE + 0x100, n = wfi ? 300 : 3000;
     struct prog *p = prog_new(14);
     p->timer_period = timer ? 777 : 0;
     p->r[20] = p->r[55] = 0;
-    p->r[23] = 3000;
+    p->r[23] = n;
     p->r[24] = CODE;
     p->r[25] = _i == 0;
     INSN(p, OPC_INT_ALU, ADDI(20, 20, 1));
     INSN(p, OPC_BRANCH, BR(IR_GEU, 20, 23, end));
-    INSN(p, OPC_SYSTEM, timer ? ADDI(21, 21, 1)
-                              : OP(.opc = IR_CALL, .fn = toy_irq_every, .flags = IR_CALL_NO_RESULT, .a = 20,
-                                   .b = 25, .imm = 37),
+    INSN(p, OPC_SYSTEM, OP(.opc = IR_CALL, .fn = wfi ? toy_wfi : timer ? toy_mix : toy_irq_every,
+                           .flags = IR_CALL_NO_RESULT, .a = 20, .b = 25, .imm = wfi ? 2 : 37),
          _i == 1 ? OP(.opc = IR_GOTO_PTR, .a = 24) : GOTO_TB(1, CODE));
     p->pc = end;
     insn_halt(p);
@@ -969,14 +983,15 @@ START_TEST(test_jit_irq_taken_at_same_tb_boundary)
     char what[32];
     snprintf(what, sizeof(what), "irq case %d", _i);
     struct pair r = run_both(p, MACHINE_STOP_POWEROFF, what);
-    ck_assert_uint_eq(r.jit->cpu.r[20], 3000);
-    if (timer) {
+    ck_assert_uint_eq(r.jit->cpu.r[20], n);
+    /* Taken at the end of the raising (or waiting) TB, before L runs again. */
+    const uint64_t every = wfi ? 2 : 37;
+    if (_i == 2) {
         ck_assert_uint_gt(r.jit->cpu.r[55], 3);
     } else {
-        /* Taken at the end of the raising TB, before L runs again. */
-        ck_assert_uint_eq(r.jit->cpu.r[55], 3000 / 37);
-        for (unsigned k = 1; k <= 3000 / 37; k++)
-            ck_assert_uint_eq(log_read(r.jit, k), 37 * k);
+        ck_assert_uint_eq(r.jit->cpu.r[55], (n - 1) / every);
+        for (unsigned k = 1; k <= (n - 1) / every; k++)
+            ck_assert_uint_eq(log_read(r.jit, k), every * k);
     }
     pair_free(r, p);
 }
@@ -1107,7 +1122,7 @@ static Suite *jit_suite(void)
     tcase_add_test(flow, test_jit_goto_tb_same_and_other_page_match_interp);
     tcase_add_test(flow, test_jit_goto_ptr_loop_through_jump_cache_matches_interp);
     tcase_add_test(flow, test_jit_goto_ptr_after_mode_change_runs_new_mode_tb);
-    tcase_add_loop_test(flow, test_jit_irq_taken_at_same_tb_boundary, 0, 3);
+    tcase_add_loop_test(flow, test_jit_irq_taken_at_same_tb_boundary, 0, 4);
     tcase_add_loop_test(flow, test_jit_max_insns_mid_chain_stops_exactly, 0, NLIMITS);
     tcase_add_test(flow, test_jit_smc_store_to_translated_tb_runs_new_code);
     tcase_add_test(flow, test_jit_smc_store_into_running_tb_matches_interp);
