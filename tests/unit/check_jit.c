@@ -392,9 +392,12 @@ struct pair {
     struct toy *jit, *ref;
 };
 
-/* Runs p on both engines; both must stop for reason `expect`, alike. */
-static struct pair run_both(const struct prog *p, enum machine_stop expect, const char *what)
+/* Runs p on both engines; both must stop for reason `expect`, alike.
+ * Failures name the test by name and case. */
+static struct pair run_both(const struct prog *p, enum machine_stop expect, const char *name, int i)
 {
+    char what[64];
+    snprintf(what, sizeof(what), "%s, case %d", name, i);
     struct pair r = { toy_create(p, false), toy_create(p, true) };
     ck_assert_msg(machine_run(&r.ref->m) == expect, "%s: the interpreter stopped otherwise", what);
     ck_assert_msg(machine_run(&r.jit->m) == expect, "%s: the JIT stopped otherwise", what);
@@ -480,11 +483,9 @@ static void gen_alu(struct prog *p, const struct alu_case *c)
 
 START_TEST(test_jit_alu_edge_values_match_interp)
 {
-    char what[64];
-    snprintf(what, sizeof(what), "alu case %d (opc %u cond %u)", _i, alu_cases[_i].opc, alu_cases[_i].cond);
     struct prog *p = prog_new(1);
     gen_alu(p, &alu_cases[_i]);
-    pair_free(run_both(p, MACHINE_STOP_POWEROFF, what), p);
+    pair_free(run_both(p, MACHINE_STOP_POWEROFF, "alu", _i), p);
 }
 END_TEST
 
@@ -515,7 +516,7 @@ START_TEST(test_jit_div_riscv_corner_cases_give_spec_results)
                                 .b = (uint8_t)(120 + k)));
     }
     insn_halt(p);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "div corners");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "div corners", 0);
     for (unsigned k = 0; k < n; k++)
         ck_assert_msg(r.jit->cpu.r[140 + k] == cases[k].want, "case %u: %#" PRIx64, k, r.jit->cpu.r[140 + k]);
     pair_free(r, p);
@@ -593,9 +594,7 @@ START_TEST(test_jit_random_ops_fixed_seed_match_interp)
             log_slot(p, d);
     }
     insn_halt(p);
-    char what[32];
-    snprintf(what, sizeof(what), "random seed %d", _i);
-    pair_free(run_both(p, MACHINE_STOP_POWEROFF, what), p);
+    pair_free(run_both(p, MACHINE_STOP_POWEROFF, "random", _i), p);
 }
 END_TEST
 
@@ -669,7 +668,7 @@ START_TEST(test_jit_mem_every_width_and_alignment_match_interp)
         }
     }
     insn_halt(p);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "loads and stores");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "loads and stores", 0);
     for (unsigned mo = 0, k = log0; mo < 8; mo++) {
         for (unsigned o = 0; o < NOFFS; o++, k++)
             ck_assert_msg(log_read(r.jit, k) == expect_load(data, (uint64_t)mem_offs[o], mo),
@@ -713,9 +712,7 @@ START_TEST(test_jit_mem_past_ram_end_faults_at_its_insn)
             .memop = past_end[_i].memop));
     INSN(p, OPC_INT_ALU, MOVI(103, 0x3333));
     insn_halt(p);
-    char what[32];
-    snprintf(what, sizeof(what), "past end %d", _i);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, what);
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "past end", _i);
     const struct cpu *cpu = &r.jit->cpu;
     ck_assert_uint_eq(cpu->r[3], TOY_FAULT_BUS);
     ck_assert_uint_eq(cpu->r[4], CODE + 6);
@@ -746,7 +743,7 @@ START_TEST(test_jit_mem_fault_in_chained_loop_rewinds_insns)
     INSN(p, OPC_INT_ALU, ADDI(5, 5, 0x1000));
     INSN(p, OPC_INT_ALU, ADDI(6, 6, 1));
     INSN(p, OPC_JUMP, GOTO_TB(0, CODE));
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "chained fault");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "chained fault", 0);
     unsigned rounds = (RAM_SIZE - DATA) / 0x1000;
     ck_assert_uint_eq(r.jit->cpu.r[6], rounds);
     ck_assert_uint_eq(r.jit->cpu.r[3], TOY_FAULT_BUS);
@@ -779,9 +776,7 @@ START_TEST(test_jit_call_helper_flags_match_interp)
                                               .b = 21, .c = 0, .imm = 0x100000000ll));
     INSN(p, OPC_INT_ALU, MOVI(27, 1));
     insn_halt(p);
-    char what[32];
-    snprintf(what, sizeof(what), "call case %d", _i);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, what);
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "call", _i);
     const uint64_t *s = r.jit->cpu.r;
     ck_assert_uint_eq(s[22], flags & IR_CALL_NO_RESULT ? p->r[22] : 5 * 3 + 0x777 * 5 + p->r[23] * 7 - 3);
     ck_assert_uint_eq(s[24], 5 ^ 1);
@@ -849,7 +844,7 @@ START_TEST(test_jit_brcond_every_cond_taken_and_not_match_interp)
          ADDI(110, 110, 1), BR(IR_LTU, 110, 111, CODE), GOTO_TB(1, p->pc + 2));
     ck_assert_uint_lt(p->pc, CODE + 0x1000);    /* one page: the loop back chains */
     insn_halt(p);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "brcond");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "brcond", 0);
     for (unsigned q = 0, k = 0; q < npass; q++) {
         for (unsigned cond = IR_EQ; cond <= IR_GEU; cond++) {
             for (unsigned i = 0; i < NBR; i++) {
@@ -879,7 +874,7 @@ START_TEST(test_jit_goto_tb_same_and_other_page_match_interp)
     INSN(p, OPC_INT_ALU, ADDI(23, 23, 1), MOVI(20, 0));
     INSN(p, OPC_BRANCH, BR(IR_LTU, 23, 24, CODE), GOTO_TB(1, PAGE2 + 4));
     insn_halt(p);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "goto_tb");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "goto_tb", 0);
     ck_assert_uint_eq(r.jit->cpu.r[21], 20 * 5050);
     ck_assert_uint_eq(r.jit->cpu.r[23], 20);
     ck_assert_uint_eq(r.jit->cpu.insns, 20 * (100 * 3 + 2) + 1);
@@ -915,7 +910,7 @@ START_TEST(test_jit_goto_ptr_loop_through_jump_cache_matches_interp)
     }
     p->pc = end;
     insn_halt(p);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "goto_ptr");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "goto_ptr", 0);
     for (unsigned k = 0; k < 4; k++)
         ck_assert_uint_eq(r.jit->cpu.r[30 + k], 250);
     ck_assert_uint_eq(r.jit->cpu.insns, 1 + 1000 * 4 + 1);
@@ -946,7 +941,7 @@ START_TEST(test_jit_goto_ptr_after_mode_change_runs_new_mode_tb)
          OP(.opc = IR_EXIT));
     p->pc = w;
     INSN(p, OPC_JUMP, OP(.opc = IR_GOTO_PTR, .a = 42));
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "mode");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "mode", 0);
     ck_assert_uint_eq(r.jit->cpu.r[20], 2);
     ck_assert_uint_eq(r.jit->cpu.r[S_MODE_COUNT], 3);      /* X's two and Y's one, in mode 1 */
     pair_free(r, p);
@@ -958,9 +953,9 @@ START_TEST(test_jit_irq_taken_at_same_tb_boundary)
     /* L: r20 += 1; leave at n; loop to L. Every 37th round a helper
      * raises the interrupt and kicks, L chained to itself (case 0), or
      * only asks for a check, L looping through the jump cache (case 1);
-     * or a timer raises it every 777 cycles (case 2), and L waits for it
-     * every other round (case 3). The handler logs r20, returns through
-     * S_EPC. */
+     * or a timer raises it every 777 cycles (case 2: the helper does
+     * nothing for the interrupt), and L waits for it every other round
+     * (case 3). The handler logs r20, returns through S_EPC. */
     const bool timer = _i >= 2, wfi = _i == 3;
     const uint64_t end = CODE + 0x100, n = wfi ? 300 : 3000;
     struct prog *p = prog_new(14);
@@ -980,9 +975,7 @@ START_TEST(test_jit_irq_taken_at_same_tb_boundary)
     INSN(p, OPC_STORE, ADDI(55, 55, 1), OP(.opc = IR_SHLI, .d = 56, .a = 55, .imm = 3),
          OP(.opc = IR_ADD, .d = 56, .a = 56, .b = S_LOG), OP(.opc = IR_ST, .a = 56, .b = 20, .memop = IR_MO_64));
     INSN(p, OPC_JUMP, OP(.opc = IR_GOTO_PTR, .a = S_EPC));
-    char what[32];
-    snprintf(what, sizeof(what), "irq case %d", _i);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, what);
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "irq", _i);
     ck_assert_uint_eq(r.jit->cpu.r[20], n);
     /* Taken at the end of the raising (or waiting) TB, before L runs again. */
     const uint64_t every = wfi ? 2 : 37;
@@ -1023,9 +1016,7 @@ START_TEST(test_jit_max_insns_mid_chain_stops_exactly)
     p->pc = c_pc;
     INSN(p, OPC_INT_ALU, ADDI(40, 40, 3));
     INSN(p, OPC_JUMP, OP(.opc = IR_GOTO_PTR, .a = 24));
-    char what[40];
-    snprintf(what, sizeof(what), "max_insns %" PRIu64, insn_limits[_i]);
-    struct pair r = run_both(p, MACHINE_STOP_MAX_INSNS, what);
+    struct pair r = run_both(p, MACHINE_STOP_MAX_INSNS, "max_insns", _i);
     ck_assert_uint_eq(r.jit->cpu.insns, insn_limits[_i]);
     ck_assert_uint_eq(r.ref->cpu.insns, insn_limits[_i]);
     pair_free(r, p);
@@ -1053,7 +1044,7 @@ START_TEST(test_jit_smc_store_to_translated_tb_runs_new_code)
     INSN(p, OPC_BRANCH, BR(IR_LTU, 20, 22, CODE), GOTO_TB(1, x + 4));
     insn_halt(p);
     p->r[27] = insn_detached(p, 31);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "smc");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "smc", 0);
     ck_assert_uint_eq(r.jit->cpu.r[30], 4);
     ck_assert_uint_eq(r.jit->cpu.r[31], 6);
     pair_free(r, p);
@@ -1076,7 +1067,7 @@ START_TEST(test_jit_smc_store_into_running_tb_matches_interp)
     INSN(p, OPC_BRANCH, BR(IR_LTU, 20, 22, CODE), GOTO_TB(1, p->pc + 2));
     insn_halt(p);
     p->r[27] = insn_detached(p, 31);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "smc in running tb");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "smc in running tb", 0);
     ck_assert_uint_eq(r.jit->cpu.r[30], 1);
     ck_assert_uint_eq(r.jit->cpu.r[31], 4);
     ck_assert_uint_eq(toy_read64(r.jit, CODE + 0x404), 5);
@@ -1090,7 +1081,7 @@ START_TEST(test_jit_engine_jit_machine_runs_host_code)
     struct prog *p = prog_new(18);
     INSN(p, OPC_INT_ALU, ADDI(20, 20, 1));
     insn_halt(p);
-    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "engine");
+    struct pair r = run_both(p, MACHINE_STOP_POWEROFF, "engine", 0);
     ck_assert_ptr_null(r.ref->m.exec->jit);
     if (r.jit->m.exec->jit) {
         struct tb *tb = tb_find(&r.jit->cpu, CODE, 0);
