@@ -16,6 +16,11 @@
  * back end abandons the TB at that instruction (see exec.h). A helper
  * that changes the pc or the translation mode is followed by IR_EXIT.
  *
+ * A TB leaves through each jump slot to one target only: the back ends
+ * link a slot to the TB it first led to and follow that link on every
+ * later exit through it. So a TB holds at most one IR_BRCOND (slot 0),
+ * and the IR_GOTO_TB of its fall-through uses slot 1.
+ *
  * Example (riscv `addw a0, a0, a1`):
  *   ir_alu(b, IR_ADD, t, 10, 11);
  *   ir_alu(b, IR_EXT32S, 10, t, 0);
