@@ -31,8 +31,9 @@
 
 #include "exec/x86_emit.h"
 
-/* Room the compiler keeps for one op's code, and for a whole TB. */
-#define JIT_OP_MAX 160u
+/* Room the compiler keeps for one op's code (the longest, a timed branch
+ * leaving to another page, takes about 250 bytes), and for a whole TB. */
+#define JIT_OP_MAX 512u
 #define JIT_TB_MAX (IR_MAX_OPS * JIT_OP_MAX * 2u)
 
 /* Host registers that hold slots for a whole TB (callee-saved, so a
