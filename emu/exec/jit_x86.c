@@ -294,45 +294,60 @@ static void emit_reload(struct jit_ctx *jc)
  * decides where a value waits inside the TB; memory has every value
  * before anything can look at it.
  */
+/* The uses of each slot, and the slots used, in first-use order. */
+struct slot_uses {
+    uint16_t n[IR_NSLOTS];
+    uint8_t seen[IR_NSLOTS];
+    unsigned nseen;
+};
+
+static void use(struct slot_uses *u, unsigned slot)
+{
+    if (u->n[slot]++ == 0)
+        u->seen[u->nseen++] = (uint8_t)slot;
+}
+
 static void choose_cached(struct jit_ctx *jc)
 {
-    uint16_t uses[IR_NSLOTS] = { 0 };
+    struct slot_uses u;
     const struct tb *tb = jc->tb;
+    memset(u.n, 0, sizeof(u.n));
+    u.nseen = 0;
     for (unsigned i = 0; i < tb->nops; i++) {
         const struct ir_op *op = &tb->ops[i];
         switch (op->opc) {
-        case IR_MOVI: uses[op->d]++; break;
-        case IR_ST: case IR_ST_T: case IR_BRCOND: case IR_BRCOND_T: uses[op->a]++; uses[op->b]++; break;
-        case IR_GOTO_PTR: case IR_GOTO_PTR_T: uses[op->a]++; break;
+        case IR_MOVI: use(&u, op->d); break;
+        case IR_ST: case IR_ST_T: case IR_BRCOND: case IR_BRCOND_T: use(&u, op->a); use(&u, op->b); break;
+        case IR_GOTO_PTR: case IR_GOTO_PTR_T: use(&u, op->a); break;
         case IR_GOTO_TB: case IR_EXIT: break;
         case IR_CALL:
-            uses[op->a]++, uses[op->b]++, uses[op->c]++;
+            use(&u, op->a); use(&u, op->b); use(&u, op->c);
             if (!(op->flags & IR_CALL_NO_RESULT))
-                uses[op->d]++;
+                use(&u, op->d);
             break;
-        case IR_MOVCOND: uses[op->a]++, uses[op->b]++, uses[op->c]++, uses[op->d] += 2; break;
+        case IR_MOVCOND: use(&u, op->a); use(&u, op->b); use(&u, op->c); use(&u, op->d); use(&u, op->d); break;
         case IR_MOV: case IR_ADDI: case IR_ANDI: case IR_ORI: case IR_XORI: case IR_SHLI: case IR_SHRI:
         case IR_SARI: case IR_EXT8S: case IR_EXT16S: case IR_EXT32S: case IR_EXT8U: case IR_EXT16U:
         case IR_EXT32U: case IR_SETCONDI: case IR_LD: case IR_LD_T:
-            uses[op->a]++, uses[op->d]++;
+            use(&u, op->a); use(&u, op->d);
             break;
-        default: uses[op->a]++, uses[op->b]++, uses[op->d]++; break;
+        default: use(&u, op->a); use(&u, op->b); use(&u, op->d); break;
         }
     }
-    uses[jc->pc_slot] = 0;
+    u.n[jc->pc_slot] = 0;
     memset(jc->reg_of, 0, sizeof(jc->reg_of));
     jc->ncache = 0;
     while (jc->ncache < JIT_NCACHE) {
-        unsigned best = 0;
-        for (unsigned s = 1; s < IR_NSLOTS; s++) {
-            if (uses[s] > uses[best])
-                best = s;
+        unsigned best = jc->pc_slot;
+        for (unsigned k = 0; k < u.nseen; k++) {
+            if (u.n[u.seen[k]] > u.n[best])
+                best = u.seen[k];
         }
-        if (uses[best] < 3)
+        if (u.n[best] < 3)
             break;
         jc->cache_slot[jc->ncache] = (uint8_t)best;
         jc->reg_of[best] = (uint8_t)(++jc->ncache);
-        uses[best] = 0;
+        u.n[best] = 0;
     }
     jc->dirty = 0;
 }

@@ -276,8 +276,10 @@ static struct tb *tb_commit(struct exec_cache *c, const struct ir_builder *b, ui
     tb->ninsns = (uint16_t)b->ninsns;
     if (c->timed)
         tb_use_timed_ops(tb);
+    /* Only an interpreted TB needs the interpreter's codes. */
     tb->jit = jit_compile(c->jit, tb, pc_slot, c->timed);
-    interp_prepare(tb);
+    if (!tb->jit)
+        interp_prepare(tb);
     return tb;
 }
 
