@@ -49,9 +49,12 @@ struct jit_stub {
     uint8_t dirty;              /* cached slots not yet in memory there */
 };
 
+struct jit_ctx;
+
 struct jit {
     uint8_t *code;
     size_t size, used;
+    struct jit_ctx *ctx;        /* scratch of one compilation */
 };
 
 /* One compilation: the code so far and the jumps still to be patched. */
@@ -88,9 +91,15 @@ struct jit *jit_create(size_t size)
     struct jit *j = calloc(1, sizeof(*j));
     if (!j)
         return NULL;
+    j->ctx = malloc(sizeof(*j->ctx));
+    if (!j->ctx) {
+        free(j);
+        return NULL;
+    }
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (p == MAP_FAILED) {
+        free(j->ctx);
         free(j);
         return NULL;
     }
@@ -104,6 +113,7 @@ void jit_destroy(struct jit *j)
     if (!j)
         return;
     munmap(j->code, j->size);
+    free(j->ctx);
     free(j);
 }
 
@@ -880,9 +890,7 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool tim
 {
     if (!j || jit_full(j))
         return NULL;
-    struct jit_ctx *jc = malloc(sizeof(*jc));
-    if (!jc)
-        return NULL;
+    struct jit_ctx *jc = j->ctx;
     size_t start = (j->used + 15) & ~(size_t)15;
     jc->x = (struct x86_buf){ .p = j->code + start, .end = j->code + j->size };
     jc->tb = tb;
@@ -941,7 +949,6 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool tim
     tb->jit_body = body;
     j->used = (size_t)(x->p - j->code);
 out:
-    free(jc);
     return fn;
 }
 
