@@ -36,10 +36,14 @@
 #define JIT_OP_MAX 512u
 #define JIT_TB_MAX (IR_MAX_OPS * JIT_OP_MAX * 2u)
 
-/* Host registers that hold slots for a whole TB (callee-saved, so a
- * helper call keeps them). */
-#define JIT_NCACHE 4u
-static const uint8_t jit_cache_regs[JIT_NCACHE] = { X86_RBP, X86_R13, X86_R14, X86_R15 };
+/* Host registers that hold slots for a whole TB: four callee-saved ones,
+ * which a call keeps, then three caller-saved ones the code uses for
+ * nothing else, which a call clobbers (memory has them before, and they
+ * are loaded again after it). */
+#define JIT_NCACHE 7u
+#define JIT_NKEPT 4u
+static const uint8_t jit_cache_regs[JIT_NCACHE] = { X86_RBP, X86_R13, X86_R14, X86_R15, X86_R9, X86_R10, X86_R11 };
+#define JIT_CLOBBERED ((uint8_t)(((1u << JIT_NCACHE) - 1) & ~((1u << JIT_NKEPT) - 1)))
 
 /* An access whose TLB compare missed: the stub calls the slow path. */
 struct jit_stub {
@@ -290,12 +294,29 @@ static void emit_flush(struct jit_ctx *jc)
     jc->dirty = 0;
 }
 
-/* The cached registers take memory's values (after a helper, which may
- * have written any slot). */
+/* The cached registers in mask take memory's values. */
+static void emit_reload_mask(struct jit_ctx *jc, uint8_t mask)
+{
+    for (unsigned i = 0; i < jc->ncache; i++) {
+        if (mask & (1u << i))
+            x86_load_mem(&jc->x, jit_cache_regs[i], CPU, slot_disp(jc->cache_slot[i]));
+    }
+}
+
+/* All of them (after a helper, which may have written any slot). */
 static void emit_reload(struct jit_ctx *jc)
 {
-    for (unsigned i = 0; i < jc->ncache; i++)
-        x86_load_mem(&jc->x, jit_cache_regs[i], CPU, slot_disp(jc->cache_slot[i]));
+    emit_reload_mask(jc, 0xff);
+}
+
+/* A call to a C function that reads no slot: the cached registers it
+ * clobbers wait in memory meanwhile. */
+static void emit_call(struct jit_ctx *jc, const void *fn)
+{
+    emit_writeback(jc, jc->dirty & JIT_CLOBBERED);
+    jc->dirty &= (uint8_t)~JIT_CLOBBERED;
+    x86_call(&jc->x, fn);
+    emit_reload_mask(jc, JIT_CLOBBERED);
 }
 
 /*
@@ -369,7 +390,7 @@ static void emit_epilogue(struct x86_buf *x)
 {
     x86_op_rr(x, true, 0x83, 0, 0, X86_RSP);
     x86_byte(x, 8);
-    for (unsigned i = JIT_NCACHE; i-- > 0;)
+    for (unsigned i = JIT_NKEPT; i-- > 0;)
         x86_pop(x, jit_cache_regs[i]);
     x86_pop(x, LINK);
     x86_pop(x, CPU);
@@ -597,7 +618,7 @@ static void emit_timed_access(struct jit_ctx *jc, const struct ir_op *op, const 
     x86_mov_rr(&jc->x, X86_RDI, CPU);
     x86_load_mem(&jc->x, X86_RSI, X86_RSP, 0);
     x86_mov_imm(&jc->x, X86_RDX, op->mmu_idx);
-    x86_call(&jc->x, hook);
+    emit_call(jc, hook);
 }
 
 static void emit_load(struct jit_ctx *jc, const struct ir_op *op)
@@ -635,6 +656,7 @@ static void emit_store(struct jit_ctx *jc, const struct ir_op *op)
     if (op->opc == IR_ST_T)
         emit_save_va(jc);
     uint8_t *miss = emit_tlb_lookup(x, op, TLB_WRITE);
+    uint8_t dirty = jc->dirty;      /* before the hook's call cleans the clobbered ones */
     emit_get(jc, X86_RAX, op->b);
     switch (op->memop & 3) {
     case IR_MO_8:  x86_op_mem(x, 0, false, 0x88, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, 0); break;
@@ -644,7 +666,7 @@ static void emit_store(struct jit_ctx *jc, const struct ir_op *op)
     }
     if (op->opc == IR_ST_T)
         emit_timed_access(jc, op, (const void *)jit_timed_store);
-    jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = x->p, .op = op, .dirty = jc->dirty };
+    jc->stubs[jc->nstub++] = (struct jit_stub){ .branch = miss, .resume = x->p, .op = op, .dirty = dirty };
 }
 
 /*
@@ -674,8 +696,14 @@ static void emit_stub(struct jit_ctx *jc, const struct jit_stub *s)
         x86_call(x, timed ? (const void *)jit_timed_store_slow : (const void *)jit_store_slow);
     }
     emit_fault_check(jc, op->insn);
-    if (load && timed)
+    emit_reload_mask(jc, JIT_CLOBBERED);
+    if (load && timed) {
+        /* Past the hook the fast path counts a clobbered register as
+         * clean: memory gets the value too. */
         emit_put(jc, op->d, X86_RAX);
+        if (jc->reg_of[op->d])
+            emit_writeback(jc, (uint8_t)(1u << (jc->reg_of[op->d] - 1)));
+    }
     x86_patch(x86_jmp(x), s->resume);
 }
 
@@ -687,7 +715,7 @@ static void emit_call2(struct jit_ctx *jc, const struct ir_op *op, uint64_t (*fn
 {
     emit_get(jc, X86_RDI, op->a);
     emit_get(jc, X86_RSI, op->b);
-    x86_call(&jc->x, (const void *)fn);
+    emit_call(jc, (const void *)fn);
     emit_put(jc, op->d, X86_RAX);
 }
 
@@ -853,7 +881,7 @@ static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
         x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);
         x86_mov_rr(&jc->x, X86_RDI, CPU);
         x86_mov_imm(&jc->x, X86_RSI, jc->tb->pc + jc->tb->insn_off[op->insn]);
-        x86_call(&jc->x, (const void *)jit_timed_branch);
+        emit_call(jc, (const void *)jit_timed_branch);
         emit_cmp_byte_zero(&jc->x, X86_RSP, 0);
         emit_branch_exit(jc, op, X86_CC_E);
         return true;
@@ -862,7 +890,7 @@ static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
         x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);
         x86_mov_rr(&jc->x, X86_RDI, CPU);
         x86_mov_imm(&jc->x, X86_RSI, jc->tb->pc + jc->tb->insn_off[op->insn]);
-        x86_call(&jc->x, (const void *)jit_timed_indirect);
+        emit_call(jc, (const void *)jit_timed_indirect);
         x86_load_mem(&jc->x, X86_RAX, X86_RSP, 0);
         emit_flush(jc);
         emit_lookup_jump(jc);
@@ -901,13 +929,13 @@ jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool tim
     struct x86_buf *x = &jc->x;
     jit_code_fn fn = NULL;
 
-    /* From C: save rbx, r12 and the cache registers; align the stack
+    /* From C: save rbx, r12 and the kept cache registers; align the stack
      * (entry leaves it 8 off a 16-byte boundary: 6 pushes, then 8 more);
      * rbx = cpu, r12 = link. Chained code enters at the body, where
      * *link is cleared, the TB counts itself and loads its cached slots. */
     x86_push(x, CPU);
     x86_push(x, LINK);
-    for (unsigned i = 0; i < JIT_NCACHE; i++)
+    for (unsigned i = 0; i < JIT_NKEPT; i++)
         x86_push(x, jit_cache_regs[i]);
     x86_op_rr(x, true, 0x83, 0, 5, X86_RSP);
     x86_byte(x, 8);
