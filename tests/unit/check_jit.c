@@ -113,6 +113,7 @@ struct prog {
     uint64_t pc;                /* where the next placed insn goes */
     uint64_t max_insns;         /* 0: INSN_CAP */
     uint64_t timer_period;      /* cycles between timer interrupts; 0: no timer */
+    const char *model;          /* a timing model by name; NULL: toy_timing */
     uint64_t r[IR_NSLOTS];      /* initial slots (the pc slot is set to CODE) */
 };
 
@@ -323,7 +324,10 @@ static struct toy *toy_create(const struct prog *p, bool interp_only)
     struct emu_err err;
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(machine_init(&t->m, &cfg, &err), 0);
-    exec_set_timing(&t->m, &toy_timing);
+    if (p->model)
+        ck_assert_int_eq(exec_select_timing(&t->m, p->model, &err), 0);
+    else
+        exec_set_timing(&t->m, &toy_timing);
     ck_assert_int_eq(memmap_add_ram(&t->m.map, 0, RAM_SIZE, "ram", &err), 0);
     cpu_base_init(&t->cpu, &t->m, 0);
     t->cpu.ops = &toy_cpu_ops;
@@ -568,10 +572,12 @@ static struct ir_op random_op(struct rng *g, unsigned *d)
     return op;
 }
 
-START_TEST(test_jit_random_ops_fixed_seed_match_interp)
+/* Program number i of the random sequence: 2500 instructions of random
+ * ops, accesses and forward branches, logging what they write. */
+static struct prog *random_prog(int i)
 {
-    struct rng g = { 0x2545f4914f6cdd1dull * (uint64_t)(_i + 1) };
-    struct prog *p = prog_new((uint64_t)_i + 100);
+    struct rng g = { 0x2545f4914f6cdd1dull * (uint64_t)(i + 1) };
+    struct prog *p = prog_new((uint64_t)i + 100);
     for (unsigned s = 0; s < IR_NSLOTS; s++) {
         if (s != S_DATA && s != S_LOG && s != S_MODE && s != S_IRQ && rng_next(&g) % 4 == 0)
             p->r[s] = edge[rng_next(&g) % NEDGE];
@@ -594,7 +600,24 @@ START_TEST(test_jit_random_ops_fixed_seed_match_interp)
             log_slot(p, d);
     }
     insn_halt(p);
+    return p;
+}
+
+START_TEST(test_jit_random_ops_fixed_seed_match_interp)
+{
+    struct prog *p = random_prog(_i);
     pair_free(run_both(p, MACHINE_STOP_POWEROFF, "random", _i), p);
+}
+END_TEST
+
+/* Under a detailed model the loads, stores and branches are the timed
+ * forms: the compiled code must tell the caches and the predictor what
+ * the interpreter tells them, so the stalls (cycles) come out the same. */
+START_TEST(test_jit_random_ops_under_u74_match_interp)
+{
+    struct prog *p = random_prog(_i);
+    p->model = "u74";
+    pair_free(run_both(p, MACHINE_STOP_POWEROFF, "random under u74", _i), p);
 }
 END_TEST
 
@@ -1101,6 +1124,7 @@ static Suite *jit_suite(void)
     tcase_add_loop_test(alu, test_jit_alu_edge_values_match_interp, 0, NALU);
     tcase_add_test(alu, test_jit_div_riscv_corner_cases_give_spec_results);
     tcase_add_loop_test(alu, test_jit_random_ops_fixed_seed_match_interp, 0, 8);
+    tcase_add_loop_test(alu, test_jit_random_ops_under_u74_match_interp, 0, 8);
     suite_add_tcase(s, alu);
     TCase *mem = tcase_create("mem");
     tcase_add_test(mem, test_jit_mem_every_width_and_alignment_match_interp);
