@@ -16,7 +16,8 @@
  *
  *   struct jit *j = jit_create(64 << 20);       // NULL: interpreter only
  *   tb->jit = jit_compile(j, tb, pc_slot, timed); // NULL: interpret this TB
- *   next = tb->jit(cpu, &link);                 // as interp_run_tb
+ *   next = tb->jit(cpu, &link);   // counts the TB, runs it, and may run on
+ *                                 // through successors as run_chain would
  */
 #ifndef EMU_EXEC_JIT_H
 #define EMU_EXEC_JIT_H
@@ -28,7 +29,9 @@ struct cpu;
 struct tb;
 struct jit;
 
-/* Compiled code of a TB: runs it as interp_run_tb does. */
+/* Compiled code of a TB: counts and runs it (what run_chain and
+ * interp_run_tb do), then goes on into its successor's code while the run
+ * loop would; returns as interp_run_tb, for the last TB it ran. */
 typedef struct tb *(*jit_code_fn)(struct cpu *cpu, struct tb ***link);
 
 /* An executable buffer of size bytes; NULL when the host has no JIT or

@@ -1,11 +1,13 @@
 /*
  * The x86-64 host JIT back end (see jit.h).
  *
- * Each IR op becomes a few host instructions working on the slots in
- * memory: rbx holds the vCPU (its slots cpu->r[] come first), r12 the
- * caller's link pointer. No host register lives across ops, so a helper
- * call or a fault needs nothing saved, and every slot write lands where
- * the interpreter's would.
+ * Each IR op becomes a few host instructions: rbx holds the vCPU (its
+ * slots cpu->r[] come first), r12 the caller's link pointer, and up to
+ * seven slots the TB uses most stay in host registers between ops
+ * (choose_cached). Memory gets those back before anything can read
+ * cpu->r[] (a helper, a slow path, a fault, an exit), so every slot
+ * holds what the interpreter would have written whenever it is looked
+ * at. rax, rcx and rdx are scratch; rsi, rdi and r8 carry call arguments.
  *
  * Loads and stores inline the soft-TLB compare of mmu/tlb.h (table of the
  * regime's selected bank, tag with the access's alignment bits, addend);
@@ -14,7 +16,9 @@
  * TB that rewinds the instruction count and delivers it (tb_fault_at).
  *
  * Host ABI: System V AMD64 (rdi, rsi, rdx, rcx, r8 carry arguments, rax
- * the result; rbx and r12 are callee-saved; rsp 16-byte aligned at calls).
+ * the result; rbx, rbp and r12-r15 are callee-saved; rsp 16-byte aligned
+ * at calls). A TB's frame keeps its one spare 8-byte slot, [rsp], for a
+ * value that must outlive a call (a timed access's address).
  */
 #include "exec/jit.h"
 
