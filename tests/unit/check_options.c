@@ -275,6 +275,21 @@ START_TEST(test_options_later_option_overrides_earlier)
 }
 END_TEST
 
+START_TEST(test_options_engine_selects_back_end)
+{
+    struct options o;
+    struct emu_err err;
+    ck_assert_int_eq(PARSE(&o, &err, "-nographic"), 0);
+    ck_assert(!o.cfg.interp_only);          /* the JIT where there is one */
+    ck_assert_int_eq(PARSE(&o, &err, "--engine", "interp"), 0);
+    ck_assert(o.cfg.interp_only);
+    ck_assert_int_eq(PARSE(&o, &err, "--engine", "interp", "--engine=jit"), 0);
+    ck_assert(!o.cfg.interp_only);
+    ck_assert_int_eq(PARSE(&o, &err, "--engine", "tcg"), -1);
+    ck_assert_ptr_nonnull(strstr(err.msg, "expected jit or interp"));
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
     Suite *s = suite_create("options");
@@ -296,6 +311,7 @@ static Suite *options_suite(void)
     tcase_add_test(tc, test_options_help_and_version_flags);
     tcase_add_test(tc, test_options_help_lists_every_option);
     tcase_add_test(tc, test_options_later_option_overrides_earlier);
+    tcase_add_test(tc, test_options_engine_selects_back_end);
     suite_add_tcase(s, tc);
     return s;
 }
