@@ -12,7 +12,8 @@
  * interpreter's timed ops and run_chain do.
  *
  * Code lives in one executable buffer, emptied together with the TB
- * arena (exec_flush_code).
+ * arena (exec_flush_code); when it is full, new TBs are interpreted until
+ * then.
  *
  *   struct jit *j = jit_create(64 << 20);       // NULL: interpreter only
  *   tb->jit = jit_compile(j, tb, pc_slot, timed); // NULL: interpret this TB
@@ -41,10 +42,6 @@ void jit_destroy(struct jit *j);
 
 /* Forgets all code (the TBs that pointed into it are gone too). */
 void jit_reset(struct jit *j);
-
-/* True when the buffer is nearly full: the TB cache flushes before the
- * next translation rather than interpret from then on. */
-bool jit_full(const struct jit *j);
 
 /* Compiles tb's ops (plain IR, or with the timed forms when timed: before
  * interp_prepare); NULL when the buffer is full. */

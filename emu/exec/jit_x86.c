@@ -131,9 +131,10 @@ void jit_reset(struct jit *j)
         j->used = 0;
 }
 
-bool jit_full(const struct jit *j)
+/* Too little room left for the longest TB's code. */
+static bool jit_full(const struct jit *j)
 {
-    return j && j->size - j->used < JIT_TB_MAX;
+    return j->size - j->used < JIT_TB_MAX;
 }
 
 /* The IR condition as a host condition code (on cmp a, b). */
@@ -1001,11 +1002,6 @@ void jit_destroy(struct jit *j)
 
 void jit_reset(struct jit *j)
 {
-}
-
-bool jit_full(const struct jit *j)
-{
-    return false;
 }
 
 jit_code_fn jit_compile(struct jit *j, struct tb *tb, unsigned pc_slot, bool timed)
