@@ -180,14 +180,15 @@ static void jit_timed_fetch(struct cpu *cpu, const struct tb *tb)
         timing_on_fetch(cpu, cpu->tc, tb->pc, tb->fetch_pa, tb->phys_page[1], tb->fetch_len, tb->fetch_mmu_idx);
 }
 
-static void jit_timed_load(struct cpu *cpu, uint64_t va, unsigned mmu_idx)
+/* After a fast-path access: pa comes from the soft-TLB entry it hit. */
+static void jit_timed_load(struct cpu *cpu, uint64_t va, uint64_t pa, unsigned mmu_idx)
 {
-    timing_on_load(cpu, cpu->tc, va, mmu_idx);
+    timing_on_access_at(cpu, cpu->tc, va, pa, mmu_idx, false);
 }
 
-static void jit_timed_store(struct cpu *cpu, uint64_t va, unsigned mmu_idx)
+static void jit_timed_store(struct cpu *cpu, uint64_t va, uint64_t pa, unsigned mmu_idx)
 {
-    timing_on_store(cpu, cpu->tc, va, mmu_idx);
+    timing_on_access_at(cpu, cpu->tc, va, pa, mmu_idx, true);
 }
 
 static uint64_t jit_timed_load_slow(struct cpu *cpu, uint64_t va, unsigned memop, unsigned mmu_idx)
@@ -568,11 +569,17 @@ static void emit_fault_check(struct jit_ctx *jc, unsigned insn)
  * entry): on a hit rdx becomes the host address and execution falls
  * through; a miss takes the returned jne.
  */
+/* Where the regime's own (bank 0) table starts, from the vCPU. */
+static int32_t tlb_table0(const struct ir_op *op)
+{
+    return (int32_t)(offsetof(struct cpu, tlb) + offsetof(struct tlb, e) + op->mmu_idx * sizeof(((struct tlb *)0)->e[0]));
+}
+
 static uint8_t *emit_tlb_lookup(struct x86_buf *x, const struct ir_op *op, enum tlb_access acc)
 {
     const int32_t tlb = (int32_t)offsetof(struct cpu, tlb);
     const int32_t table = (int32_t)sizeof(((struct tlb *)0)->e[0]);
-    int32_t entry0 = tlb + (int32_t)offsetof(struct tlb, e) + (int32_t)op->mmu_idx * table;
+    int32_t entry0 = tlb_table0(op);
     unsigned size = IR_MO_SIZE(op->memop);
 
     /* rcx = the selected bank's offset from the regime's own table */
@@ -617,12 +624,20 @@ static void emit_save_va(struct jit_ctx *jc)
     x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);
 }
 
-/* timing hook(cpu, va, mmu_idx) after a timed access's fast path. */
+/* hook(cpu, va, pa, mmu_idx) after a timed access's fast path; rcx still
+ * locates the soft-TLB entry it hit (emit_tlb_lookup), whose page and
+ * va's offset make pa. */
 static void emit_timed_access(struct jit_ctx *jc, const struct ir_op *op, const void *hook)
 {
-    x86_mov_rr(&jc->x, X86_RDI, CPU);
-    x86_load_mem(&jc->x, X86_RSI, X86_RSP, 0);
-    x86_mov_imm(&jc->x, X86_RDX, op->mmu_idx);
+    struct x86_buf *x = &jc->x;
+    x86_op_mem(x, 0, true, 0x8b, 0, X86_RDX, CPU, X86_RCX, 0,
+               tlb_table0(op) + (int32_t)offsetof(struct tlb_entry, phys));         /* mov rdx, [entry.phys] */
+    x86_load_mem(x, X86_RSI, X86_RSP, 0);
+    x86_mov_rr(x, X86_RAX, X86_RSI);
+    x86_alu_imm(x, X86_AND, X86_RAX, (int64_t)~TLB_PAGE_MASK, X86_RCX);
+    x86_alu_rr(x, X86_OR, X86_RDX, X86_RAX);
+    x86_mov_imm(x, X86_RCX, op->mmu_idx);
+    x86_mov_rr(x, X86_RDI, CPU);
     emit_call(jc, hook);
 }
 

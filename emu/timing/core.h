@@ -95,6 +95,18 @@ static inline bool timing_phys(struct cpu *cpu, uint64_t va, enum tlb_access acc
     return false;
 }
 
+/* The L1D's part of a load or store at physical pa. Stores retire into
+ * a store buffer: a miss fills the caches but does not stall. */
+static inline void timing_l1d_access(struct cpu *cpu, struct timing_cpu *tc, uint64_t pa, bool store)
+{
+    if (tcache_access(&tc->l1d, pa, store ? TCACHE_WRITE : TCACHE_READ))
+        return;
+    if (store)
+        timing_store_miss(tc, pa);
+    else
+        timing_load_miss(cpu, tc, pa);
+}
+
 /* After a load at va (mmu_idx) that took the soft TLB's fast path, so
  * from RAM. */
 static inline void timing_on_load(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsigned mmu_idx)
@@ -102,19 +114,29 @@ static inline void timing_on_load(struct cpu *cpu, struct timing_cpu *tc, uint64
     uint64_t pa;
     if (tc->tlb_on)
         timing_tlb(cpu, tc, &tc->dtlb, va, mmu_idx, false, TLB_READ);
-    if (tc->l1d.line && timing_phys(cpu, va, TLB_READ, mmu_idx, &pa) && !tcache_access(&tc->l1d, pa, TCACHE_READ))
-        timing_load_miss(cpu, tc, pa);
+    if (tc->l1d.line && timing_phys(cpu, va, TLB_READ, mmu_idx, &pa))
+        timing_l1d_access(cpu, tc, pa, false);
 }
 
-/* After a store that took the fast path. Stores retire into a store
- * buffer: a miss fills the caches but does not stall. */
+/* After a store that took the fast path. */
 static inline void timing_on_store(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, unsigned mmu_idx)
 {
     uint64_t pa;
     if (tc->tlb_on)
         timing_tlb(cpu, tc, &tc->dtlb, va, mmu_idx, false, TLB_WRITE);
-    if (tc->l1d.line && timing_phys(cpu, va, TLB_WRITE, mmu_idx, &pa) && !tcache_access(&tc->l1d, pa, TCACHE_WRITE))
-        timing_store_miss(tc, pa);
+    if (tc->l1d.line && timing_phys(cpu, va, TLB_WRITE, mmu_idx, &pa))
+        timing_l1d_access(cpu, tc, pa, true);
+}
+
+/* The same for a caller that has the access's physical address pa from
+ * the soft-TLB entry it hit, which is what timing_phys would find. */
+static inline void timing_on_access_at(struct cpu *cpu, struct timing_cpu *tc, uint64_t va, uint64_t pa,
+                                       unsigned mmu_idx, bool store)
+{
+    if (tc->tlb_on)
+        timing_tlb(cpu, tc, &tc->dtlb, va, mmu_idx, false, store ? TLB_WRITE : TLB_READ);
+    if (tc->l1d.line)
+        timing_l1d_access(cpu, tc, pa, store);
 }
 
 /* After a load or store that took the slow path (a TLB refill, a device,
