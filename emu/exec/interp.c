@@ -21,19 +21,6 @@
 #include "mmu/tlb.h"
 #include "timing/core.h"
 
-static bool cond_holds(unsigned cond, uint64_t a, uint64_t b)
-{
-    switch (cond) {
-    case IR_EQ:  return a == b;
-    case IR_NE:  return a != b;
-    case IR_LT:  return (int64_t)a < (int64_t)b;
-    case IR_GE:  return (int64_t)a >= (int64_t)b;
-    case IR_LTU: return a < b;
-    case IR_GEU: return a >= b;
-    }
-    return false;
-}
-
 static inline __attribute__((always_inline)) uint64_t load_host(const void *h, unsigned memop)
 {
     switch (memop) {
@@ -326,10 +313,10 @@ l_ext32s: r[op->d] = (uint64_t)(int64_t)(int32_t)r[op->a]; NEXT();
 l_ext8u:  r[op->d] = (uint8_t)r[op->a]; NEXT();
 l_ext16u: r[op->d] = (uint16_t)r[op->a]; NEXT();
 l_ext32u: r[op->d] = (uint32_t)r[op->a]; NEXT();
-l_setcond:  r[op->d] = cond_holds(op->cond, r[op->a], r[op->b]); NEXT();
-l_setcondi: r[op->d] = cond_holds(op->cond, r[op->a], (uint64_t)op->imm); NEXT();
+l_setcond:  r[op->d] = ir_cond_holds(op->cond, r[op->a], r[op->b]); NEXT();
+l_setcondi: r[op->d] = ir_cond_holds(op->cond, r[op->a], (uint64_t)op->imm); NEXT();
 l_movcond:
-    if (cond_holds(op->cond, r[op->a], r[op->b]))
+    if (ir_cond_holds(op->cond, r[op->a], r[op->b]))
         r[op->d] = r[op->c];
     NEXT();
 l_ld: {
@@ -363,7 +350,7 @@ l_call: {
     NEXT();
 }
 l_brcond:
-    if (cond_holds(op->cond, r[op->a], r[op->b])) {
+    if (ir_cond_holds(op->cond, r[op->a], r[op->b])) {
         r[pc_slot] = (uint64_t)op->imm;
         slot = 0;
         goto chain;
@@ -516,7 +503,7 @@ l_st_t: {
     NEXT();
 }
 l_brcond_t: {
-    bool taken = cond_holds(op->cond, r[op->a], r[op->b]);
+    bool taken = ir_cond_holds(op->cond, r[op->a], r[op->b]);
     timing_on_branch(cpu, cpu->tc, op_pc(tb, op), taken);
     if (taken) {
         r[pc_slot] = (uint64_t)op->imm;

@@ -1,13 +1,30 @@
 /*
- * The IR's division and remainder ops with the RISC-V definition
- * (unprivileged spec, "M" extension, table 7.1: x/0 is all ones, x%0 is
- * x, overflow gives the dividend and remainder 0), shared by the back
- * ends (private to exec/).
+ * The IR's conditions, and its division and remainder ops with the
+ * RISC-V definition (unprivileged spec, "M" extension, table 7.1: x/0 is
+ * all ones, x%0 is x, overflow gives the dividend and remainder 0),
+ * shared by the back ends (private to exec/).
  */
 #ifndef EMU_EXEC_IR_ARITH_H
 #define EMU_EXEC_IR_ARITH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "exec/ir.h"
+
+/* Whether cond (enum ir_cond) holds for a, b. */
+static inline bool ir_cond_holds(unsigned cond, uint64_t a, uint64_t b)
+{
+    switch (cond) {
+    case IR_EQ:  return a == b;
+    case IR_NE:  return a != b;
+    case IR_LT:  return (int64_t)a < (int64_t)b;
+    case IR_GE:  return (int64_t)a >= (int64_t)b;
+    case IR_LTU: return a < b;
+    case IR_GEU: return a >= b;
+    }
+    return false;
+}
 
 static inline uint64_t div_s(uint64_t a, uint64_t b)
 {

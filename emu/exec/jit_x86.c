@@ -406,7 +406,7 @@ static void emit_epilogue(struct x86_buf *x)
 /* Leaves returning NULL: the run loop looks the next TB up. */
 static void emit_return_null(struct x86_buf *x)
 {
-    x86_op_rr(x, false, 0x31, 0, X86_RAX, X86_RAX);     /* xor eax, eax */
+    x86_zero(x, X86_RAX);
     emit_epilogue(x);
 }
 
@@ -438,7 +438,7 @@ static void emit_lookup_jump(struct jit_ctx *jc)
     x86_alu_rr(x, X86_XOR, X86_RDX, X86_RCX);
     x86_alu_imm(x, X86_AND, X86_RDX, (1 << EXEC_JMP_CACHE_BITS) - 1, X86_RCX);
     x86_op_mem(x, 0, true, 0x8b, 0, X86_RDX, CPU, X86_RDX, 3, (int32_t)offsetof(struct cpu, jmp_cache));
-    x86_op_rr(x, true, 0x85, 0, X86_RDX, X86_RDX);                              /* test rdx, rdx */
+    x86_test(x, X86_RDX);
     uint8_t *miss = x86_jcc(x, X86_CC_E);
     x86_op_mem(x, 0, true, 0x3b, 0, X86_RAX, X86_RDX, X86_NO_INDEX, 0, (int32_t)offsetof(struct tb, pc));
     uint8_t *other_pc = x86_jcc(x, X86_CC_NE);
@@ -476,8 +476,8 @@ static void emit_chain(struct jit_ctx *jc, unsigned slot, uint64_t target)
     }
     emit_put_imm(jc, jc->pc_slot, target);
     x86_mov_imm(x, X86_RAX, (uint64_t)(uintptr_t)&tb->jmp[slot]);
-    x86_op_mem(x, 0, true, 0x8b, 0, X86_RAX, X86_RAX, X86_NO_INDEX, 0, 0);     /* mov rax, [rax] */
-    x86_op_rr(x, true, 0x85, 0, X86_RAX, X86_RAX);                              /* test rax, rax */
+    x86_load_mem(x, X86_RAX, X86_RAX, 0);
+    x86_test(x, X86_RAX);
     uint8_t *none = x86_jcc(x, X86_CC_E);
     emit_cmp_byte_zero(x, X86_RAX, (int32_t)offsetof(struct tb, invalid));
     uint8_t *stale = x86_jcc(x, X86_CC_NE);
@@ -485,7 +485,7 @@ static void emit_chain(struct jit_ctx *jc, unsigned slot, uint64_t target)
     x86_patch(none, x->p);
     x86_patch(stale, x->p);
     x86_mov_imm(x, X86_RCX, (uint64_t)(uintptr_t)&tb->jmp[slot]);
-    x86_op_mem(x, 0, true, 0x89, 0, X86_RCX, LINK, X86_NO_INDEX, 0, 0);         /* mov [r12], rcx */
+    x86_store_mem(x, LINK, 0, X86_RCX);
     emit_return_null(x);
 }
 
@@ -521,8 +521,8 @@ static void emit_next(struct jit_ctx *jc)
     x86_op_mem(x, 0, false, 0x0f, 0xb7, X86_RDX, X86_RAX, X86_NO_INDEX, 0, (int32_t)offsetof(struct tb, ninsns));
     x86_alu_rr(x, X86_CMP, X86_RDX, X86_RCX);
     ret[4] = x86_jcc(x, X86_CC_A);
-    x86_op_mem(x, 0, true, 0x8b, 0, X86_RDX, X86_RAX, X86_NO_INDEX, 0, (int32_t)offsetof(struct tb, jit_body));
-    x86_op_rr(x, true, 0x85, 0, X86_RDX, X86_RDX);
+    x86_load_mem(x, X86_RDX, X86_RAX, (int32_t)offsetof(struct tb, jit_body));
+    x86_test(x, X86_RDX);
     ret[5] = x86_jcc(x, X86_CC_E);
     x86_byte(x, 0xff);                                  /* jmp rdx */
     x86_byte(x, 0xe2);
@@ -807,7 +807,7 @@ static void emit_compare(struct jit_ctx *jc, const struct ir_op *op, bool with_i
 
 static void emit_setcond(struct jit_ctx *jc, const struct ir_op *op, bool with_imm)
 {
-    x86_op_rr(&jc->x, false, 0x31, 0, X86_RCX, X86_RCX);     /* xor ecx, ecx (before the compare: it sets flags) */
+    x86_zero(&jc->x, X86_RCX);       /* before the compare: it sets flags */
     emit_compare(jc, op, with_imm);
     x86_setcc(&jc->x, cond_cc(op->cond), X86_RCX);
     emit_put(jc, op->d, X86_RCX);
@@ -818,7 +818,7 @@ static void emit_movcond(struct jit_ctx *jc, const struct ir_op *op)
     emit_get(jc, X86_RDX, op->d);
     emit_get(jc, X86_RSI, op->c);
     emit_compare(jc, op, false);
-    x86_op_rr(&jc->x, true, 0x0f, (uint8_t)(0x40 + cond_cc(op->cond)), X86_RDX, X86_RSI);   /* cmovcc rdx, rsi */
+    x86_cmov_rr(&jc->x, cond_cc(op->cond), X86_RDX, X86_RSI);
     emit_put(jc, op->d, X86_RDX);
 }
 
@@ -895,7 +895,7 @@ static bool emit_op(struct jit_ctx *jc, const struct ir_op *op)
     case IR_CALL: emit_helper_call(jc, op); return true;
     case IR_BRCOND_T:
         /* taken = the condition; the model hears of it, then the branch. */
-        x86_op_rr(&jc->x, false, 0x31, 0, X86_RDX, X86_RDX);                 /* xor edx, edx */
+        x86_zero(&jc->x, X86_RDX);
         emit_compare(jc, op, false);
         x86_setcc(&jc->x, cond_cc(op->cond), X86_RDX);
         x86_store_mem(&jc->x, X86_RSP, 0, X86_RDX);

@@ -210,10 +210,22 @@ static inline void x86_setcc(struct x86_buf *x, enum x86_cc cc, unsigned reg)
     x86_op_rr(x, false, 0x0f, (uint8_t)(0x90 + cc), 0, reg);
 }
 
-/* cmovcc reg, [base + disp] (64 bits). */
-static inline void x86_cmov_rm(struct x86_buf *x, enum x86_cc cc, unsigned reg, unsigned base, int32_t disp)
+/* cmovcc dst, src (64 bits). */
+static inline void x86_cmov_rr(struct x86_buf *x, enum x86_cc cc, unsigned dst, unsigned src)
 {
-    x86_op_mem(x, 0, true, 0x0f, (uint8_t)(0x40 + cc), reg, base, X86_NO_INDEX, 0, disp);
+    x86_op_rr(x, true, 0x0f, (uint8_t)(0x40 + cc), dst, src);
+}
+
+/* xor r32, r32: reg = 0 (and the flags are clobbered). */
+static inline void x86_zero(struct x86_buf *x, unsigned reg)
+{
+    x86_op_rr(x, false, 0x31, 0, reg, reg);
+}
+
+/* test reg, reg (64 bits): ZF says whether reg is 0. */
+static inline void x86_test(struct x86_buf *x, unsigned reg)
+{
+    x86_op_rr(x, true, 0x85, 0, reg, reg);
 }
 
 /* jcc rel32 / jmp rel32 with a zero displacement; returns where the

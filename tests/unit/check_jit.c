@@ -35,6 +35,7 @@
 #include "core/machine.h"
 #include "core/memmap.h"
 #include "exec/exec.h"
+#include "exec/ir_arith.h"
 #include "exec/tb.h"
 #include "timing/model.h"
 #include "toy_isa.h"
@@ -815,18 +816,6 @@ END_TEST
 
 /* ---- control flow ---- */
 
-static bool cond_holds(unsigned cond, uint64_t a, uint64_t b)
-{
-    switch (cond) {
-    case IR_EQ: return a == b;
-    case IR_NE: return a != b;
-    case IR_LT: return (int64_t)a < (int64_t)b;
-    case IR_GE: return (int64_t)a >= (int64_t)b;
-    case IR_LTU: return a < b;
-    default: return a >= b;
-    }
-}
-
 static const uint64_t br_vals[] = { 0, 1, 2, UINT64_MAX, (uint64_t)INT64_MIN, INT64_MAX, 0x80000000u, 0xffffffffu };
 #define NBR (sizeof(br_vals) / sizeof(br_vals[0]))
 
@@ -873,7 +862,7 @@ START_TEST(test_jit_brcond_every_cond_taken_and_not_match_interp)
         for (unsigned cond = IR_EQ; cond <= IR_GEU; cond++) {
             for (unsigned i = 0; i < NBR; i++) {
                 for (unsigned j = 0; j < NBR; j++, k++)
-                    ck_assert_msg(log_read(r.jit, k) == !cond_holds(cond, br_vals[(i + q) % NBR],
+                    ck_assert_msg(log_read(r.jit, k) == !ir_cond_holds(cond, br_vals[(i + q) % NBR],
                                                                     br_vals[(j + q) % NBR]),
                                       "pass %u, cond %u, %u vs %u", q, cond, i, j);
             }
